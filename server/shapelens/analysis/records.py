@@ -1,0 +1,166 @@
+"""The records every output format reads (CLI text/json, LSP hints/hovers/diagnostics).
+
+One LayerRecord per layer call, one ModelRecord per model, one FileResult per file, in the spirit of
+torchinfo's layer_info.py. Positions are 1-based lines and 1-based columns (character offsets,
+not bytes); `end_col` is exclusive-of-last-character + 1, i.e. the column just after the call.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+from .shapes import Shape
+
+
+@dataclass(frozen=True)
+class Span:
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "col": self.col, "end_line": self.end_line, "end_col": self.end_col}
+
+
+@dataclass
+class Diagnostic:
+    span: Span
+    code: str
+    severity: str  # "error" | "warning" | "info"
+    message: str
+    # Where the shape at fault came from: (span, message) of an earlier layer.
+    related: list[tuple[Span, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        d = self.span.as_dict()
+        d.update(code=self.code, severity=self.severity, message=self.message)
+        if self.related:
+            d["related"] = [dict(s.as_dict(), message=m) for s, m in self.related]
+        return d
+
+
+@dataclass
+class LayerRecord:
+    span: Span
+    type: str                      # the class name as the framework calls it, e.g. "Conv2d"
+    name: Optional[str] = None     # Keras name= / OrderedDict key, if any
+    input_shape: Optional[Shape] = None
+    output_shape: Optional[Shape] = None
+    trainable: Optional[int] = None
+    non_trainable: Optional[int] = None
+    macs: Optional[int] = None
+    # Human-readable formula lines with the real numbers filled in, e.g.
+    # ("params", "(5·5·1 + 1)·32 = 832"), ("H", "⌊(28 + 2·0 − 1·(5 − 1) − 1) / 1⌋ + 1 = 24").
+    formulas: list[tuple[str, str]] = field(default_factory=list)
+    # Why a value is "?" (unknown): each reason once.
+    unknown_reasons: list[str] = field(default_factory=list)
+    depth: int = 0                 # nesting depth (nested Sequential)
+
+    @property
+    def params(self) -> Optional[int]:
+        if self.trainable is None or self.non_trainable is None:
+            return None
+        return self.trainable + self.non_trainable
+
+    def as_dict(self) -> dict:
+        d = self.span.as_dict()
+        d.update(
+            type=self.type,
+            name=self.name,
+            input_shape=self.input_shape.to_json() if self.input_shape else None,
+            output_shape=self.output_shape.to_json() if self.output_shape else None,
+            params=self.params,
+            trainable=self.trainable,
+            non_trainable=self.non_trainable,
+            macs=self.macs,
+            formulas=[{"what": w, "text": t} for w, t in self.formulas],
+            unknown=self.unknown_reasons,
+        )
+        return d
+
+
+def _sum(values: list[Optional[int]]) -> Optional[int]:
+    if any(v is None for v in values):
+        return None
+    return sum(values)  # type: ignore[arg-type]
+
+
+@dataclass
+class ModelRecord:
+    name: str
+    framework: str                 # "torch" | "keras"
+    span: Span                     # the model's constructor call (or assignment target line)
+    name_span: Optional[Span] = None   # the variable name, for hovers on it
+    input_shape: Optional[Shape] = None
+    input_source: Optional[str] = None  # where the input shape came from, e.g. "directive"
+    layers: list[LayerRecord] = field(default_factory=list)
+
+    @property
+    def trainable_params(self) -> Optional[int]:
+        return _sum([l.trainable for l in self.layers])
+
+    @property
+    def non_trainable_params(self) -> Optional[int]:
+        return _sum([l.non_trainable for l in self.layers])
+
+    @property
+    def total_params(self) -> Optional[int]:
+        t, n = self.trainable_params, self.non_trainable_params
+        return None if t is None or n is None else t + n
+
+    @property
+    def total_macs(self) -> Optional[int]:
+        return _sum([l.macs for l in self.layers])
+
+    @property
+    def output_shape(self) -> Optional[Shape]:
+        return self.layers[-1].output_shape if self.layers else self.input_shape
+
+    @property
+    def activation_bytes(self) -> Optional[int]:
+        """float32 bytes of every layer output for one sample (batch dim excluded)."""
+        total = 0
+        for layer in self.layers:
+            n = layer.output_shape.sample_numel() if layer.output_shape else None
+            if n is None:
+                return None
+            total += 4 * n
+        return total
+
+    def as_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "framework": self.framework,
+            "line": self.span.line,
+            "col": self.span.col,
+            "input_shape": self.input_shape.to_json() if self.input_shape else None,
+            "input_source": self.input_source,
+            "layers": [l.as_dict() for l in self.layers],
+            "total_params": self.total_params,
+            "trainable_params": self.trainable_params,
+            "non_trainable_params": self.non_trainable_params,
+            "total_macs": self.total_macs,
+            "activation_bytes": self.activation_bytes,
+        }
+
+
+Number = Union[int, float]
+
+
+@dataclass
+class FileResult:
+    path: str
+    models: list[ModelRecord] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "models": [m.as_dict() for m in self.models],
+            "diagnostics": [d.as_dict() for d in sorted(self.diagnostics, key=_diag_key)],
+        }
+
+
+def _diag_key(d: Diagnostic):
+    return (d.span.line, d.span.col, d.code)

@@ -1,0 +1,166 @@
+"""Split a file into top-level statements and parse each one with libcst, cached by its text.
+
+Why per statement: an editor's file is usually half-typed somewhere. Parsing statement by statement
+keeps every intact model analysable while one statement is broken, and lets an edit re-parse only the
+statement it touched (libcst is ~15x slower than `ast`). Positions are computed lazily, only for
+statements that hold a model, and shifted by the statement's first line.
+"""
+from __future__ import annotations
+
+import ast
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Optional
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from .records import Span
+
+
+@dataclass
+class Chunk:
+    start_line: int          # 0-based line of the statement's first line in the file
+    text: str
+    module: Optional[cst.Module] = None
+    error: Optional[str] = None
+    _positions: Optional[dict] = field(default=None, repr=False)
+
+    def span(self, node: cst.CSTNode) -> Span:
+        if self._positions is None:
+            self._positions = _positions_for(self)
+        r = self._positions.get(node)
+        if r is None:  # a node built by us, not parsed: fall back to the chunk start
+            return Span(self.start_line + 1, 1, self.start_line + 1, 1)
+        return Span(r.start.line + self.start_line, r.start.column + 1, r.end.line + self.start_line, r.end.column + 1)
+
+
+_CACHE: "OrderedDict[str, tuple]" = OrderedDict()
+_CACHE_SIZE = 8192
+
+
+def _parse_cached(text: str) -> tuple:
+    hit = _CACHE.get(text)
+    if hit is not None:
+        _CACHE.move_to_end(text)
+        return hit
+    try:
+        result = (cst.parse_module(text), None, {})
+    except cst.ParserSyntaxError as e:
+        result = (None, f"syntax error at line {e.raw_line}: {e.message}", {})
+    except Exception as e:  # libcst raises a few other errors on odd input (e.g. null bytes)
+        result = (None, f"cannot parse: {type(e).__name__}", {})
+    _CACHE[text] = result
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return result
+
+
+def _positions_for(chunk: Chunk) -> dict:
+    hit = _CACHE.get(chunk.text)
+    if hit is not None and hit[2]:
+        return hit[2]
+    if chunk.module is None:
+        return {}
+    wrapper = MetadataWrapper(chunk.module, unsafe_skip_copy=True)
+    positions = dict(wrapper.resolve(PositionProvider))
+    if hit is not None:
+        hit[2].update(positions)
+    return positions
+
+
+def split_lines(text: str) -> list[str]:
+    return text.splitlines(keepends=True)
+
+
+def statement_ranges(text: str, lines: list[str]) -> list[tuple[int, int]]:
+    """(first, last+1) 0-based line ranges of top-level statements."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return _scan_ranges(lines)
+    ranges: list[tuple[int, int]] = []
+    for stmt in tree.body:
+        first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])]) - 1
+        last = stmt.end_lineno or stmt.lineno
+        if ranges and first < ranges[-1][1]:  # two statements on one line: `a = 1; b = 2`
+            ranges[-1] = (ranges[-1][0], max(last, ranges[-1][1]))
+        else:
+            ranges.append((first, last))
+    return ranges
+
+
+_CONTINUATION_KEYWORDS = ("else", "elif", "except", "finally", "case")
+
+
+def _scan_ranges(lines: list[str]) -> list[tuple[int, int]]:
+    """For text that does not parse: a statement starts at each column-0 line outside brackets and
+    strings (a decorated def starts at its first decorator). Crude but robust: a broken statement
+    only spoils its own range."""
+    starts: list[int] = []
+    depth = 0
+    in_string: Optional[str] = None
+    continued = False
+    after_decorator = False
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        first_word = stripped.split()[0].rstrip(":") if stripped else ""
+        # Column 0 outside a string starts a statement even inside open brackets: in an editor an
+        # unclosed bracket is a half-typed line, and must not swallow the rest of the file.
+        at_top = in_string is None and not continued
+        if (at_top and line[:1] not in ("", " ", "\t", "#", "\r", "\n")
+                and not stripped.startswith((")", "]", "}"))
+                and first_word not in _CONTINUATION_KEYWORDS):
+            if not after_decorator:
+                starts.append(i)
+            depth = 0
+            after_decorator = stripped.startswith("@")
+        depth, in_string = _scan_line(line, depth, in_string)
+        continued = line.rstrip("\r\n").endswith("\\")
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    return [(s, starts[k + 1] if k + 1 < len(starts) else len(lines)) for k, s in enumerate(starts)]
+
+
+def _scan_line(line: str, depth: int, in_string: Optional[str]) -> tuple[int, Optional[str]]:
+    i = 0
+    n = len(line)
+    while i < n:
+        c = line[i]
+        if in_string:
+            if c == "\\":
+                i += 2
+                continue
+            if line.startswith(in_string, i):
+                i += len(in_string)
+                in_string = None
+                continue
+            i += 1
+            continue
+        if c == "#":
+            break
+        if c in "\"'":
+            q = line[i : i + 3] if line[i : i + 3] in ('"""', "'''") else c
+            in_string = q
+            i += len(q)
+            continue
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth = max(0, depth - 1)
+        i += 1
+    if in_string in ('"', "'"):  # an unterminated one-line string ends with its line
+        in_string = None
+    return depth, in_string
+
+
+def chunks_of(text: str) -> list[Chunk]:
+    lines = split_lines(text)
+    chunks = []
+    for first, last in statement_ranges(text, lines):
+        body = "".join(lines[first:last])
+        if not body.endswith("\n"):
+            body += "\n"
+        module, error, _ = _parse_cached(body)
+        chunks.append(Chunk(first, body, module, error))
+    return chunks
