@@ -266,7 +266,7 @@ class Analyzer:
 
     def list_comprehension(self, node: cst.ListComp, chunk: Chunk, scope: Scope) -> Any:
         comp = node.for_in
-        if comp.inner_for_in is not None or comp.ifs or comp.is_async:
+        if comp.inner_for_in is not None or comp.ifs or comp.asynchronous is not None:
             return Unknown(f"the comprehension `{short(node)}` is too complex to unroll")
         values = self.iteration_values(comp.iter, scope)
         if isinstance(values, Unknown):

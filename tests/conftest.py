@@ -1,0 +1,9 @@
+import os
+import sys
+
+# Keras 3 runs on the torch backend in our tests (there is no tensorflow on our machines).
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SAMPLES = os.path.join(ROOT, "samples")
+sys.path.insert(0, os.path.join(ROOT, "server"))
