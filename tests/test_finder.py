@@ -244,3 +244,17 @@ def test_inline_ignore():
     from shapelens.analysis import analyze_source
 
     assert analyze_source(source).diagnostics == []
+
+
+def test_keras_input_shape_on_later_layer_and_removed_kwargs():
+    check(textwrap.dedent("""
+        import keras
+        from keras import layers
+        model = keras.Sequential([
+            layers.Dense(16, input_shape=(8,)),   # => (None, 16) 144
+            layers.Dense(4, input_shape=(16,)),   # => (None, 4) 68  !! SL202
+        ])
+        old = keras.Sequential([
+            layers.Dense(4, batch_input_shape=(None, 8)),   # !! SL010
+        ])
+    """))

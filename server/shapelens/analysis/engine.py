@@ -15,6 +15,7 @@ from typing import Any, Optional
 import libcst as cst
 
 from ..frameworks import catalogs
+from . import dataflow
 from ..frameworks.base import BoundArgs, Ctx, bind
 from .imports import Aliases, dotted
 from .records import Diagnostic, FileResult, LayerRecord, ModelRecord, Span
@@ -74,6 +75,7 @@ class Analyzer:
         self.models: list[ModelBuilder] = []
         self.diagnostics: list[Diagnostic] = []
         self.chunks: list[Chunk] = []
+        self.extra_models: list[ModelRecord] = []   # modules and functional models (dataflow.py)
 
     # ------------------------------------------------------------------ driver
     def run(self) -> FileResult:
@@ -84,12 +86,15 @@ class Analyzer:
                 continue
             for stmt in chunk.module.body:
                 self.statement(stmt, chunk, module_scope)
+        dataflow.finish(self)
         result = FileResult(self.path)
         for m in self.models:
             if m.consumed:
                 continue
             record = self.build_record(m)
             result.models.append(record)
+        result.models.extend(self.extra_models)
+        result.models.sort(key=lambda r: (r.span.line, r.span.col))
         result.diagnostics = self.filter_ignored(_dedupe(self.diagnostics))
         return result
 
@@ -108,6 +113,8 @@ class Analyzer:
                 self.small(s, chunk, scope)
         elif isinstance(stmt, cst.FunctionDef):
             self.function(stmt, chunk, scope)
+        elif isinstance(stmt, cst.ClassDef) and dataflow.class_def(self, stmt, chunk, scope):
+            pass
         elif isinstance(stmt, cst.ClassDef):
             inner = Scope(parent=scope, kind="class")
             self.block(stmt.body, chunk, inner)
@@ -208,6 +215,8 @@ class Analyzer:
         return [tuple(p) for p in zip(*seqs)]
 
     def small(self, s, chunk: Chunk, scope: Scope) -> None:
+        if dataflow.small_statement(self, s, chunk, scope):
+            return
         if isinstance(s, (cst.Import, cst.ImportFrom)):
             self.aliases.add_import(s)
             return
@@ -551,31 +560,38 @@ def propagate(an: Analyzer, m: ModelBuilder, record: ModelRecord) -> None:
     shape = record.input_shape
     origin = ""
     producer: Optional[LayerRecord] = None
-    catalog = catalogs.get(m.framework)
     for index, item in enumerate(m.items):
-        span = item.ref.chunk.span(item.ref.node)
-        layer = LayerRecord(span, "?", item.name, input_shape=shape, depth=item.depth)
-        rule = catalog.lookup(item.qualified) if item.qualified else None
-        if rule is None:
-            _unknown_layer(an, item, layer, m.framework)
-            record.layers.append(layer)
-            shape, origin, producer = None, "", layer
-            continue
-        layer.type = rule.name
-        ctx = _run_rule(an, rule, item, shape, index == 0, origin, m, record)
-        layer.output_shape = ctx.out
-        layer.trainable, layer.non_trainable, layer.macs = ctx.trainable, ctx.non_trainable, ctx.macs
-        layer.formulas = ctx.formulas
-        layer.unknown_reasons = ctx.unknown
-        if ctx.layer_name:
-            layer.name = ctx.layer_name
-        for f in ctx.findings:
-            related = []
-            if f.related_to_input and producer is not None:
-                related = [(producer.span, f"{producer.type} produces {producer.output_shape.text() if producer.output_shape else '?'}")]
-            an.report(span, f.code, f.severity, f.message, related)
+        layer, origin = run_layer(an, item, m.framework, shape, index == 0, origin, producer)
         record.layers.append(layer)
-        shape, origin, producer = ctx.out, ctx.out_origin, layer
+        shape, producer = layer.output_shape, layer
+
+
+def run_layer(an: Analyzer, item: LayerItem, framework: str, shape: Optional[Shape], is_first: bool = False,
+              origin: str = "", producer: Optional[LayerRecord] = None) -> tuple:
+    """Run one layer's catalog rule on the arriving shape. Returns (LayerRecord, origin of its output's
+    last dim, for later messages). Findings are reported on the layer's call; a finding about the input
+    points its related information at `producer`, the layer that made that input."""
+    span = item.ref.chunk.span(item.ref.node)
+    layer = LayerRecord(span, "?", item.name, input_shape=shape, depth=item.depth)
+    rule = catalogs.get(framework).lookup(item.qualified) if item.qualified else None
+    if rule is None:
+        _unknown_layer(an, item, layer, framework)
+        return layer, ""
+    layer.type = rule.name
+    ctx = _run_rule(an, rule, item, shape, is_first, origin, framework)
+    layer.output_shape = ctx.out
+    layer.trainable, layer.non_trainable, layer.macs = ctx.trainable, ctx.non_trainable, ctx.macs
+    layer.formulas = ctx.formulas
+    layer.unknown_reasons = ctx.unknown
+    if ctx.layer_name:
+        layer.name = ctx.layer_name
+    for f in ctx.findings:
+        related = []
+        if f.related_to_input and producer is not None:
+            made = producer.output_shape.text() if producer.output_shape else "?"
+            related = [(producer.span, f"{producer.type} produces {made}")]
+        an.report(span, f.code, f.severity, f.message, related)
+    return layer, ctx.out_origin
 
 
 def _unknown_layer(an: Analyzer, item: LayerItem, layer: LayerRecord, framework: str) -> None:
@@ -593,8 +609,7 @@ def _unknown_layer(an: Analyzer, item: LayerItem, layer: LayerRecord, framework:
     an.report(layer.span, "SL002", "info", f"{what}: its shape and parameters are unknown (shown as ?)")
 
 
-def _run_rule(an: Analyzer, rule, item: LayerItem, shape, is_first: bool, origin: str, m: ModelBuilder,
-              record: ModelRecord) -> Ctx:
+def _run_rule(an: Analyzer, rule, item: LayerItem, shape, is_first: bool, origin: str, framework: str) -> Ctx:
     call: cst.Call = item.ref.node  # type: ignore[assignment]
     scope: Scope = getattr(item, "scope", None) or Scope()
     positional, keywords, star = [], {}, None
@@ -610,12 +625,14 @@ def _run_rule(an: Analyzer, rule, item: LayerItem, shape, is_first: bool, origin
         else:
             keywords[a.keyword.value] = v
     bound: BoundArgs = bind(rule.signature, positional, keywords, star)
-    ctx = Ctx(rule, bound.values, bound.given, shape, m.framework, is_first, origin)
+    ctx = Ctx(rule, bound.values, bound.given, shape, framework, is_first, origin)
     ctx.extra = bound.extra_kwargs  # type: ignore[attr-defined]
     ctx.layer_name = bound.extra_kwargs.get("name") if isinstance(bound.extra_kwargs.get("name"), str) else (
         bound.values.get("name") if isinstance(bound.values.get("name"), str) else None)
     for e in bound.errors:
         ctx.error("SL010", f"{rule.name}() {e}")
+    if framework == "keras":
+        keras_kwargs_checks(ctx, rule, bound, is_first)
     try:
         rule.infer(ctx)
     except Exception as e:  # a rule bug must never take the analysis down; say so instead
@@ -623,6 +640,24 @@ def _run_rule(an: Analyzer, rule, item: LayerItem, shape, is_first: bool, origin
         ctx.trainable = ctx.non_trainable = ctx.macs = None
         ctx.why_unknown(f"internal error in the {rule.name} rule: {type(e).__name__}: {e}")
     return ctx
+
+
+# What keras.layers.Layer.__init__ accepts through **kwargs (keras/src/layers/layer.py, Keras 3): anything
+# else raises "Unrecognized keyword arguments". Embedding still pops input_length (with a warning).
+KERAS_BASE_KWARGS = {"activity_regularizer", "trainable", "dtype", "autocast", "name", "input_shape", "input_dim",
+                     "input_length"}
+
+
+def keras_kwargs_checks(ctx: Ctx, rule, bound: BoundArgs, is_first: bool) -> None:
+    unknown = sorted(k for k in bound.extra_kwargs if k not in KERAS_BASE_KWARGS)
+    if unknown and rule.signature.var_kwargs:
+        ctx.error("SL010", f"{rule.name}() does not accept {', '.join(unknown)}: Keras 3 raises "
+                           f"'Unrecognized keyword arguments'" +
+                  (" (batch_input_shape is gone: use keras.Input(batch_shape=...))" if "batch_input_shape" in unknown
+                   else ""))
+    if not is_first and ("input_shape" in bound.extra_kwargs or "input_dim" in bound.extra_kwargs):
+        ctx.warning("SL202", f"{rule.name}: input_shape/input_dim is only read on the first layer of a Sequential "
+                             f"model; here it is ignored")
 
 
 def _has_node(v) -> bool:

@@ -80,6 +80,23 @@ class LayerRecord:
         return d
 
 
+@dataclass
+class StepRecord:
+    """One data-flow statement of a forward()/call() or a Keras functional graph that produces a tensor
+    (e.g. `x = F.relu(self.conv1(x))`, `x = x.view(-1, 16 * 5 * 5)`): where it is and the shape it makes."""
+
+    span: Span
+    output_shape: Optional[Shape] = None
+    text: str = ""                      # e.g. "view: 16·5·5 = 400"
+    unknown_reasons: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        d = self.span.as_dict()
+        d.update(output_shape=self.output_shape.to_json() if self.output_shape else None, text=self.text,
+                 unknown=self.unknown_reasons)
+        return d
+
+
 def _sum(values: list[Optional[int]]) -> Optional[int]:
     if any(v is None for v in values):
         return None
@@ -95,6 +112,9 @@ class ModelRecord:
     input_shape: Optional[Shape] = None
     input_source: Optional[str] = None  # where the input shape came from, e.g. "directive"
     layers: list[LayerRecord] = field(default_factory=list)
+    # "sequential"; "module" (nn.Module / keras.Model subclass); "functional" (keras.Model(inputs, outputs))
+    kind: str = "sequential"
+    steps: list[StepRecord] = field(default_factory=list)   # data-flow statements (module / functional)
 
     @property
     def trainable_params(self) -> Optional[int]:
@@ -142,6 +162,8 @@ class ModelRecord:
             "non_trainable_params": self.non_trainable_params,
             "total_macs": self.total_macs,
             "activation_bytes": self.activation_bytes,
+            "kind": self.kind,
+            "steps": [s.as_dict() for s in self.steps],
         }
 
 
