@@ -258,3 +258,21 @@ def test_keras_input_shape_on_later_layer_and_removed_kwargs():
             layers.Dense(4, batch_input_shape=(None, 8)),   # !! SL010
         ])
     """))
+
+
+def test_loop_variables_are_frozen_per_iteration():
+    from shapelens.analysis import analyze_source
+
+    m = analyze_source(textwrap.dedent("""
+        import torch.nn as nn
+        widths = [3, 16, 32, 64]
+        layers = []
+        for i in range(3):
+            layers.append(nn.Conv2d(widths[i], widths[i + 1], kernel_size=3, padding=1))
+            layers.append(nn.ReLU())
+        # shapelens: input=(1, 3, 16, 16)
+        model = nn.Sequential(*layers)
+    """)).models[0]
+    # by hand: (3·3·3 + 1)·16 = 448, (3·3·16 + 1)·32 = 4,640, (3·3·32 + 1)·64 = 18,496; padding 1 keeps 16×16
+    assert [l.params for l in m.layers if l.type == "Conv2d"] == [448, 4640, 18496]
+    assert m.layers[-1].output_shape.text() == "(1, 64, 16, 16)"

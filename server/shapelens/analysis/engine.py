@@ -8,6 +8,7 @@ the shape arriving from the previous layer.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -76,6 +77,7 @@ class Analyzer:
         self.diagnostics: list[Diagnostic] = []
         self.chunks: list[Chunk] = []
         self.extra_models: list[ModelRecord] = []   # modules and functional models (dataflow.py)
+        self.loop_depth = 0
 
     # ------------------------------------------------------------------ driver
     def run(self) -> FileResult:
@@ -176,9 +178,13 @@ class Analyzer:
             reason = values.reason if isinstance(values, Unknown) else "the loop target is not a plain name"
             self.branch(stmt.body, chunk, scope, f"built in a loop over `{short(stmt.iter)}` ({reason})")
             return
-        for v in values:
-            self.assign_target(stmt.target, v, chunk, scope)
-            self.block(stmt.body, chunk, scope)
+        self.loop_depth += 1
+        try:
+            for v in values:
+                self.assign_target(stmt.target, v, chunk, scope)
+                self.block(stmt.body, chunk, scope)
+        finally:
+            self.loop_depth -= 1
 
     def iteration_values(self, node, scope: Scope):
         v = evaluate(node, scope)
@@ -271,6 +277,9 @@ class Analyzer:
             return self.list_comprehension(node, chunk, scope)
         v = evaluate(node, scope)
         self.find_loose_models(node, chunk, scope)
+        if self.loop_depth and isinstance(v, cst.CSTNode):
+            # A layer built in an unrolled loop: freeze the loop variables as they are now.
+            return BoundNode(v, chunk, Scope(parent=scope.parent, names=dict(scope.names), kind=scope.kind))
         return _wrap(v, chunk)
 
     def list_comprehension(self, node: cst.ListComp, chunk: Chunk, scope: Scope) -> Any:
@@ -669,11 +678,20 @@ def _has_node(v) -> bool:
 
 
 def analyze_source(text: str, path: str = "<string>", options: Optional[Options] = None) -> FileResult:
-    """Analyse one file's text. Never raises for any input text."""
+    """Analyse one file's text. Never raises for any input text: an internal error becomes an info
+    diagnostic (with SHAPELENS_STRICT=1, as in our tests, it is raised instead so that tests catch it)."""
     try:
         return Analyzer(text, path, options or Options()).run()
     except RecursionError:
-        result = FileResult(path)
-        result.diagnostics.append(Diagnostic(Span(1, 1, 1, 1), "SL001", "info",
-                                             "the file is nested too deeply to analyse"))
-        return result
+        return _failed(path, "the file is nested too deeply to analyse")
+    except Exception as e:  # pragma: no cover - only reached through a bug
+        if os.environ.get("SHAPELENS_STRICT"):
+            raise
+        return _failed(path, f"internal error while analysing this file ({type(e).__name__}: {e}); "
+                             f"please report it")
+
+
+def _failed(path: str, message: str) -> FileResult:
+    result = FileResult(path)
+    result.diagnostics.append(Diagnostic(Span(1, 1, 1, 1), "SL001", "info", message))
+    return result

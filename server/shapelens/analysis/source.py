@@ -8,6 +8,7 @@ statements that hold a model, and shifted by the statement's first line.
 from __future__ import annotations
 
 import ast
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Optional
@@ -76,7 +77,9 @@ def split_lines(text: str) -> list[str]:
 def statement_ranges(text: str, lines: list[str]) -> list[tuple[int, int]]:
     """(first, last+1) 0-based line ranges of top-level statements."""
     try:
-        tree = ast.parse(text)
+        with warnings.catch_warnings():  # e.g. "invalid decimal literal" on half-typed code: not ours to print
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return _scan_ranges(lines)
     ranges: list[tuple[int, int]] = []
