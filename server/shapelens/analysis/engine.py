@@ -17,7 +17,7 @@ import libcst as cst
 
 from ..frameworks import catalogs
 from . import dataflow
-from ..frameworks.base import BoundArgs, Ctx, bind
+from ..frameworks.base import BoundArgs, BoundLayer, Ctx, bind
 from .imports import Aliases, dotted
 from .records import Diagnostic, FileResult, LayerRecord, ModelRecord, Span
 from .shapes import UNKNOWN, Shape
@@ -277,9 +277,9 @@ class Analyzer:
             return self.list_comprehension(node, chunk, scope)
         v = evaluate(node, scope)
         self.find_loose_models(node, chunk, scope)
-        if self.loop_depth and isinstance(v, cst.CSTNode):
-            # A layer built in an unrolled loop: freeze the loop variables as they are now.
-            return BoundNode(v, chunk, Scope(parent=scope.parent, names=dict(scope.names), kind=scope.kind))
+        if self.loop_depth:
+            # Layers built in an unrolled loop: freeze the loop variables as they are now.
+            return _freeze(v, chunk, Scope(parent=scope.parent, names=dict(scope.names), kind=scope.kind))
         return _wrap(v, chunk)
 
     def list_comprehension(self, node: cst.ListComp, chunk: Chunk, scope: Scope) -> Any:
@@ -526,6 +526,16 @@ def _wrap(v: Any, chunk: Chunk) -> Any:
     return v
 
 
+def _freeze(v: Any, chunk: Chunk, snapshot: Scope) -> Any:
+    if isinstance(v, cst.CSTNode):
+        return BoundNode(v, chunk, snapshot)
+    if isinstance(v, list):
+        return [_freeze(x, chunk, snapshot) for x in v]
+    if isinstance(v, tuple):
+        return tuple(_freeze(x, chunk, snapshot) for x in v)
+    return v
+
+
 def _opaque_item(node, chunk, scope, depth, name, value=None) -> LayerItem:
     item = LayerItem(NodeRef(node, chunk), None, name, depth)
     item.scope = scope  # type: ignore[attr-defined]
@@ -618,9 +628,7 @@ def _unknown_layer(an: Analyzer, item: LayerItem, layer: LayerRecord, framework:
     an.report(layer.span, "SL002", "info", f"{what}: its shape and parameters are unknown (shown as ?)")
 
 
-def _run_rule(an: Analyzer, rule, item: LayerItem, shape, is_first: bool, origin: str, framework: str) -> Ctx:
-    call: cst.Call = item.ref.node  # type: ignore[assignment]
-    scope: Scope = getattr(item, "scope", None) or Scope()
+def _bind_call(an: Analyzer, rule, call: cst.Call, scope: Scope, framework: str, depth: int = 0) -> BoundArgs:
     positional, keywords, star = [], {}, None
     for a in call.args:
         if a.star:
@@ -628,12 +636,35 @@ def _run_rule(an: Analyzer, rule, item: LayerItem, shape, is_first: bool, origin
             continue
         v = evaluate(a.value, scope)
         if isinstance(v, (cst.CSTNode, NodeRef, BoundNode, list)) and _has_node(v):
-            v = Unknown(f"`{short(a.value)}` is only known at run time")
+            v = _layer_argument(an, v, scope, framework, depth) or \
+                Unknown(f"`{short(a.value)}` is only known at run time")
         if a.keyword is None:
             positional.append(v)
         else:
             keywords[a.keyword.value] = v
-    bound: BoundArgs = bind(rule.signature, positional, keywords, star)
+    return bind(rule.signature, positional, keywords, star)
+
+
+def _layer_argument(an: Analyzer, v, scope: Scope, framework: str, depth: int) -> Optional[BoundLayer]:
+    """A layer call given as an argument (Bidirectional(LSTM(64))): its rule and bound arguments."""
+    if isinstance(v, NodeRef):
+        v = v.node
+    elif isinstance(v, BoundNode):
+        v, scope = v.node, v.scope
+    if not isinstance(v, cst.Call) or depth > 8:
+        return None
+    qual = an.aliases.qualify(v.func)
+    rule = catalogs.get(framework).lookup(qual) if qual else None
+    if rule is None:
+        return None
+    bound = _bind_call(an, rule, v, scope, framework, depth + 1)
+    return BoundLayer(rule, bound.values, frozenset(bound.given), bound.extra_kwargs)
+
+
+def _run_rule(an: Analyzer, rule, item: LayerItem, shape, is_first: bool, origin: str, framework: str) -> Ctx:
+    call: cst.Call = item.ref.node  # type: ignore[assignment]
+    scope: Scope = getattr(item, "scope", None) or Scope()
+    bound: BoundArgs = _bind_call(an, rule, call, scope, framework)
     ctx = Ctx(rule, bound.values, bound.given, shape, framework, is_first, origin)
     ctx.extra = bound.extra_kwargs  # type: ignore[attr-defined]
     ctx.layer_name = bound.extra_kwargs.get("name") if isinstance(bound.extra_kwargs.get("name"), str) else (
@@ -645,6 +676,8 @@ def _run_rule(an: Analyzer, rule, item: LayerItem, shape, is_first: bool, origin
     try:
         rule.infer(ctx)
     except Exception as e:  # a rule bug must never take the analysis down; say so instead
+        if os.environ.get("SHAPELENS_STRICT"):
+            raise
         ctx.out = None
         ctx.trainable = ctx.non_trainable = ctx.macs = None
         ctx.why_unknown(f"internal error in the {rule.name} rule: {type(e).__name__}: {e}")

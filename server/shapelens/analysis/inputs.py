@@ -86,6 +86,7 @@ def example_input(an: "Analyzer", m: "ModelBuilder") -> Optional[tuple]:
         return None
     scope = getattr(m, "scope", None) or Scope()
     finder = _ExampleFinder(an, target, scope)
+    finder.tensors = _tensor_assignments(an)
     for chunk in an.chunks:
         if chunk.module is None or target.split(".")[-1] not in chunk.text:
             continue
@@ -99,6 +100,7 @@ class _ExampleFinder(cst.CSTVisitor):
     def __init__(self, an: "Analyzer", target: str, scope: Scope) -> None:
         self.an, self.target, self.scope = an, target, scope
         self.found: Optional[tuple] = None
+        self.tensors: dict = {}
 
     def visit_Call(self, node: cst.Call) -> Optional[bool]:
         if self.found:
@@ -113,6 +115,8 @@ class _ExampleFinder(cst.CSTVisitor):
         return True
 
     def tensor_shape(self, node) -> Optional[list]:
+        if isinstance(node, cst.Name) and node.value in self.tensors:  # x = torch.randn(...); model(x)
+            node = self.tensors[node.value]
         if not isinstance(node, cst.Call):
             return None
         qual = self.an.aliases.qualify(node.func)
@@ -146,6 +150,24 @@ class _ExampleFinder(cst.CSTVisitor):
         else:
             self.found = (Shape.of(sizes), "torchinfo summary()")
 
+
+class _TensorAssignments(cst.CSTVisitor):
+    """`name = torch.randn(...)`-style assignments anywhere in the file (the first one of a name wins)."""
+
+    def __init__(self) -> None:
+        self.found: dict = {}
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) and isinstance(node.value, cst.Call):
+            self.found.setdefault(node.targets[0].target.value, node.value)
+
+
+def _tensor_assignments(an: "Analyzer") -> dict:
+    collector = _TensorAssignments()
+    for chunk in an.chunks:
+        if chunk.module is not None and "torch." in chunk.text:
+            chunk.module.visit(collector)
+    return collector.found
 
 def keras_input(an: "Analyzer", m: "ModelBuilder") -> tuple[Optional[Shape], Optional[str]]:
     for bn in m.input_items:

@@ -145,7 +145,42 @@ def _eval(node: cst.BaseExpression, scope: Scope, depth: int) -> Any:
         return ev(node.body if test else node.orelse)
     if isinstance(node, cst.ListComp):
         return node  # the finder expands comprehensions of layers
+    if isinstance(node, cst.Comparison):
+        return _compare(node, ev)
+    if isinstance(node, cst.BooleanOperation):
+        left = ev(node.left)
+        if is_unknown(left) or isinstance(left, cst.CSTNode):
+            return Unknown(f"`{short(node)}` is only known at run time")
+        if isinstance(node.operator, cst.And):
+            return ev(node.right) if left else left
+        return left if left else ev(node.right)
     return Unknown(f"`{short(node)}` is only known at run time")
+
+
+_COMPARE = {
+    cst.Equal: lambda a, b: a == b, cst.NotEqual: lambda a, b: a != b,
+    cst.LessThan: lambda a, b: a < b, cst.LessThanEqual: lambda a, b: a <= b,
+    cst.GreaterThan: lambda a, b: a > b, cst.GreaterThanEqual: lambda a, b: a >= b,
+    cst.In: lambda a, b: a in b, cst.NotIn: lambda a, b: a not in b,
+    cst.Is: lambda a, b: a is b, cst.IsNot: lambda a, b: a is not b,
+}
+
+
+def _compare(node: cst.Comparison, ev) -> Any:
+    """`v == "M"`, `0 < i < n`: only on constants; anything unknown makes the whole test unknown."""
+    left = ev(node.left)
+    for target in node.comparisons:
+        right = ev(target.comparator)
+        if first_unknown(left, right) or isinstance(left, cst.CSTNode) or isinstance(right, cst.CSTNode):
+            return Unknown(f"`{short(node)}` is only known at run time")
+        fn = _COMPARE.get(type(target.operator))
+        try:
+            if fn is None or not fn(left, right):
+                return False if fn is not None else Unknown(f"cannot evaluate `{short(node)}`")
+        except TypeError:
+            return Unknown(f"`{short(node)}` cannot be evaluated")
+        left = right
+    return True
 
 
 def _literal(text: str) -> Any:

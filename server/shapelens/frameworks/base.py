@@ -256,6 +256,17 @@ class LayerRule:
     doc: str = ""
 
 
+@dataclass
+class BoundLayer:
+    """A layer call passed as an argument to another layer (Bidirectional(LSTM(64)),
+    TimeDistributed(Dense(8))): its catalog rule and its bound arguments."""
+
+    rule: LayerRule
+    args: dict
+    given: frozenset = frozenset()
+    extra: dict = field(default_factory=dict)
+
+
 class Catalog(dict):
     """name -> LayerRule, filled with the @layer decorator. `prefix` is the canonical module the
     layers live in ("torch.nn." or "keras.layers.")."""
