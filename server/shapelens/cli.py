@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--select", action="append", default=[], metavar="CODE", help="only report these codes")
     p.add_argument("--ignore", action="append", default=[], metavar="CODE", help="do not report these codes")
     p.add_argument("--show-info", action="store_true", help="--check: also print info-level findings")
+    p.add_argument("--fix", action="store_true", help="--check: apply the safe fixes in place, then report what is left")
+    p.add_argument("--diff", action="store_true", help="--check: print the safe fixes as a diff, change nothing")
     p.add_argument("--input", metavar="SHAPE", help="default PyTorch input shape, e.g. '(1, 3, 224, 224)'")
     p.add_argument("--jobs", "-j", type=int, default=0, help="--check: worker processes (default: all cores)")
     p.add_argument("--version", action="version", version=f"shapelens {__version__}")
@@ -154,6 +156,10 @@ def keep(diag, select: list, ignore: list) -> bool:
 
 def run_check(args) -> int:
     files = iter_files(args.paths, recursive=True)
+    if args.fix or args.diff:
+        changed = apply_fixes(files, args)
+        if args.diff:
+            return 1 if changed else 0
     results = analyse_all(files, parse_shape(args.input), args.jobs)
     counts = {"error": 0, "warning": 0, "info": 0}
     for r in results:
@@ -170,6 +176,33 @@ def run_check(args) -> int:
                 print(format_finding(r.path, d, args.format))
         print(closing_line(counts, len(files)), file=sys.stderr if args.format == "github" else sys.stdout)
     return 1 if counts["error"] else 0
+
+
+def apply_fixes(files: list, args) -> int:
+    """--fix / --diff: the safe fixes (those that make the real framework accept the model). A file is
+    rewritten only when every fix in it applies cleanly, atomically (temp file + rename)."""
+    from .analysis import Options
+    from .fixes import FixError, fix_file
+
+    options = Options(default_torch_input=parse_shape(args.input))
+    codes = [c.upper() for c in args.select] or None
+    changed = 0
+    for path in files:
+        try:
+            _, diff, applied = fix_file(path, write=args.fix and not args.diff, options=options, codes=codes)
+        except FixError as e:
+            print(f"shapelens: {e}", file=sys.stderr)
+            continue
+        applied = [f for f in applied if f.code not in {c.upper() for c in args.ignore}]
+        if diff:
+            changed += 1
+            if args.diff:
+                sys.stdout.write(diff)
+            else:
+                titles = "; ".join(f.title for f in applied)
+                print(f"{path}: fixed {len(applied)} issue{'s' if len(applied) != 1 else ''} ({titles})",
+                      file=sys.stderr)
+    return changed
 
 
 def format_finding(path: str, d, fmt: str) -> str:
