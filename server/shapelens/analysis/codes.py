@@ -64,7 +64,7 @@ _add("SL102", "padding='same' with stride > 1 (PyTorch)", "error",
      "nn.Conv2d(16, 32, 3, stride=2, padding='same')",
      "nn.Conv2d(16, 32, 3, stride=2, padding=1)   # or stride=1 with padding='same'")
 _add("SL103", "pooling padding larger than half the kernel (PyTorch)", "error",
-     "MaxPool/AvgPool padding greater than half of the effective kernel size.",
+     "MaxPool/AvgPool padding greater than kernel_size // 2 (torch 2.13 checks the kernel size, not the dilated one).",
      "torch's pooling raises in forward: 'pad should be at most half of effective kernel size'.",
      "nn.MaxPool2d(kernel_size=2, padding=2)", "nn.MaxPool2d(kernel_size=2, padding=1)")
 _add("SL104", "strides > 1 together with dilation_rate > 1 (Keras)", "error",
@@ -100,6 +100,14 @@ _add("SL110", "input rank the layer cannot take", "error",
      "PyTorch layers accept batched and (mostly) unbatched inputs: Conv2d takes 3-D or 4-D; Keras layers need the "
      "exact rank with the batch axis.",
      "nn.Sequential(nn.Flatten(), nn.Conv2d(1, 8, 3))", "Move the Flatten after the convolutions.")
+_add("SL111", "tensor operation shape mismatch", "error",
+     "A tensor operation in forward()/call() or a Keras functional graph whose shapes do not fit: a view/reshape "
+     "whose sizes do not divide the element count, cat/stack or broadcast mismatches (a residual add of different "
+     "shapes), Keras merge layers on mismatched inputs, out-of-range permute/transpose/index.",
+     "torch raises in forward (e.g. \"shape '[-1, 400]' is invalid for input of size 3136\", \"The size of tensor a "
+     "(32) must match the size of tensor b (64)\"); Keras raises when the graph is built.",
+     "out = self.conv2(self.conv1(x))   # (N, 128, 16, 16)\nreturn out + x                     # x is (N, 64, 32, 32)",
+     "Project the identity to the same shape (a 1×1 conv with the same stride), or fix the view sizes.")
 _add("SL201", "strided window does not fit evenly", "warning",
      "A strided convolution or pooling whose last window stops before the end of the input: trailing rows or "
      "columns are never read.",

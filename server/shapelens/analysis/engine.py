@@ -658,7 +658,13 @@ def _layer_argument(an: Analyzer, v, scope: Scope, framework: str, depth: int) -
     if rule is None:
         return None
     bound = _bind_call(an, rule, v, scope, framework, depth + 1)
-    return BoundLayer(rule, bound.values, frozenset(bound.given), bound.extra_kwargs)
+    layer = BoundLayer(rule, bound.values, frozenset(bound.given), bound.extra_kwargs)
+    layer.errors = [f"{rule.name}() {e}" for e in bound.errors]  # type: ignore[attr-defined]
+    if framework == "keras":
+        probe = Ctx(rule, bound.values, bound.given, None, framework)
+        keras_kwargs_checks(probe, rule, bound, True)
+        layer.errors += [f.message for f in probe.findings if f.severity == "error"]  # type: ignore[attr-defined]
+    return layer
 
 
 def _run_rule(an: Analyzer, rule, item: LayerItem, shape, is_first: bool, origin: str, framework: str) -> Ctx:
@@ -671,6 +677,9 @@ def _run_rule(an: Analyzer, rule, item: LayerItem, shape, is_first: bool, origin
         bound.values.get("name") if isinstance(bound.values.get("name"), str) else None)
     for e in bound.errors:
         ctx.error("SL010", f"{rule.name}() {e}")
+    for v in bound.values.values():  # errors of a layer passed as an argument: Bidirectional(LSTM())
+        for e in getattr(v, "errors", ()):
+            ctx.error("SL010", e)
     if framework == "keras":
         keras_kwargs_checks(ctx, rule, bound, is_first)
     try:
@@ -685,14 +694,15 @@ def _run_rule(an: Analyzer, rule, item: LayerItem, shape, is_first: bool, origin
 
 
 # What keras.layers.Layer.__init__ accepts through **kwargs (keras/src/layers/layer.py, Keras 3): anything
-# else raises "Unrecognized keyword arguments". Embedding still pops input_length (with a warning).
-KERAS_BASE_KWARGS = {"activity_regularizer", "trainable", "dtype", "autocast", "name", "input_shape", "input_dim",
-                     "input_length"}
+# else raises "Unrecognized keyword arguments". A catalog entry lists what its own base classes add in
+# options["accepts"] (None: the class takes arbitrary kwargs, so nothing is checked).
+KERAS_BASE_KWARGS = {"activity_regularizer", "trainable", "dtype", "autocast", "name", "input_shape", "input_dim"}
 
 
 def keras_kwargs_checks(ctx: Ctx, rule, bound: BoundArgs, is_first: bool) -> None:
-    unknown = sorted(k for k in bound.extra_kwargs if k not in KERAS_BASE_KWARGS)
-    if unknown and rule.signature.var_kwargs:
+    accepts = rule.options.get("accepts", frozenset())
+    unknown = sorted(k for k in bound.extra_kwargs if k not in KERAS_BASE_KWARGS | set(accepts or ()))
+    if unknown and rule.signature.var_kwargs and accepts is not None:
         ctx.error("SL010", f"{rule.name}() does not accept {', '.join(unknown)}: Keras 3 raises "
                            f"'Unrecognized keyword arguments'" +
                   (" (batch_input_shape is gone: use keras.Input(batch_shape=...))" if "batch_input_shape" in unknown

@@ -8,6 +8,7 @@ statements that hold a model, and shifted by the statement's first line.
 from __future__ import annotations
 
 import ast
+import io
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -37,7 +38,24 @@ class Chunk:
 
 
 _CACHE: "OrderedDict[str, tuple]" = OrderedDict()
-_CACHE_SIZE = 8192
+_CACHE_SIZE = 65536
+
+
+# libcst's native parser can overflow the C stack on very deep nesting (~1,500 brackets segfaults):
+# refuse such a statement instead (CPython's own parser stops at 200 levels).
+MAX_NESTING = 150
+
+
+def _too_deep(text: str) -> bool:
+    depth = deepest = 0
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        elif ch in ")]}":
+            depth -= 1
+    return deepest > MAX_NESTING
 
 
 def _parse_cached(text: str) -> tuple:
@@ -45,6 +63,10 @@ def _parse_cached(text: str) -> tuple:
     if hit is not None:
         _CACHE.move_to_end(text)
         return hit
+    if text.count("(") + text.count("[") + text.count("{") > MAX_NESTING and _too_deep(text):
+        result = (None, f"nested more than {MAX_NESTING} brackets deep: not analysed", {})
+        _CACHE[text] = result
+        return result
     try:
         result = (cst.parse_module(text), None, {})
     except cst.ParserSyntaxError as e:
@@ -71,7 +93,9 @@ def _positions_for(chunk: Chunk) -> dict:
 
 
 def split_lines(text: str) -> list[str]:
-    return text.splitlines(keepends=True)
+    """Lines as Python counts them: only \\r\\n, \\r and \\n end a line (str.splitlines would also split at
+    form feeds and U+2028, which ast and libcst do not)."""
+    return io.StringIO(text, newline="").readlines()
 
 
 def statement_ranges(text: str, lines: list[str]) -> list[tuple[int, int]]:

@@ -32,6 +32,7 @@ class Param:
 class Signature:
     params: tuple
     var_kwargs: bool = False  # the constructor takes **kwargs (Keras: name=, dtype=, ...)
+    var_positional: bool = False  # the constructor takes *args (nn.Identity)
 
     @staticmethod
     def parse(text: str) -> "Signature":
@@ -46,7 +47,7 @@ class Signature:
             params.append(Param(arg.arg, defaults[i - first_default] if i >= first_default else _NO_DEFAULT))
         for arg, d in zip(a.kwonlyargs, a.kw_defaults):
             params.append(Param(arg.arg, _NO_DEFAULT if d is None else ast.literal_eval(d), keyword_only=True))
-        return Signature(tuple(params), var_kwargs=a.kwarg is not None)
+        return Signature(tuple(params), var_kwargs=a.kwarg is not None, var_positional=a.vararg is not None)
 
 
 @dataclass
@@ -64,6 +65,8 @@ def bind(sig: Signature, positional: Sequence[Any], keywords: dict, star_unknown
     given: set = set()
     errors: list = []
     pos_params = [p for p in sig.params if not p.keyword_only]
+    # For *args signatures this still reports extra positionals: torch's parameter-less activations are
+    # declared "*args, **kwargs" to mirror nn.Module.__init__ (which rejects them); Identity's rule drops it.
     if len(positional) > len(pos_params):
         errors.append(f"takes at most {len(pos_params)} positional arguments but {len(positional)} were given")
     for p, v in zip(pos_params, positional):
