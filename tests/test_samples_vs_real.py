@@ -256,6 +256,9 @@ def test_sample_matches_real_framework(path: pathlib.Path):
         if record.input_shape is None:
             problems.append(f"{record.name}: shapelens found no input shape for the model")
             continue
+        if record.kind == "module":  # a Module class: per-statement checks live in test_modules.py
+            problems += compare_module(record, ns)
+            continue
         real = resolve(ns, record.name)
         if record.framework == "keras":
             assert isinstance(real, keras.Model), f"{record.name} is not a Keras model"
@@ -264,6 +267,25 @@ def test_sample_matches_real_framework(path: pathlib.Path):
             assert isinstance(real, torch.nn.Module) and not isinstance(real, keras.Layer), record.name
             problems += compare_torch(record, real)
     assert not problems, f"{path.name}: shapelens disagrees with the real framework:\n  " + "\n  ".join(problems)
+
+
+def compare_module(record, ns: dict) -> list:
+    """An nn.Module class: the instance the sample makes (or a fresh one), its parameter total and the
+    output shape of a forward on the input shape shapelens found."""
+    cls = ns[record.name]
+    instances = [v for v in ns.values() if type(v) is cls]
+    model = instances[0] if instances else cls()
+    problems = []
+    total = sum(p.numel() for p in model.parameters())
+    if record.total_params != total:
+        problems.append(f"{record.name}: total params {record.total_params} but torch counts {total}")
+    model.eval()
+    with torch.no_grad():
+        out = model(torch.randn(*concrete(record.input_shape)))
+    final = record.steps[-1].output_shape if record.steps else None
+    if final is not None and not dims_match(final, tuple(out.shape)):
+        problems.append(f"{record.name}: forward returns {tuple(out.shape)} but shapelens says {final.text()}")
+    return problems
 
 
 def expected_markers(text: str) -> set[tuple[int, str]]:

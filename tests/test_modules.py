@@ -1,0 +1,376 @@
+"""nn.Module analysis (issue 5), checked against real PyTorch.
+
+Each sample in samples/modules/ is executed for real: forward hooks give every leaf module's output shape
+at its first call, a line tracer gives the value each statement of the top model's forward() assigns or
+returns, and parameters() gives the per-module and total parameter counts. shapelens' records must match
+them. The broken samples mark the line of the expected error with `# !! CODE`; the real framework must
+raise there too (the innermost frame of the sample in the traceback).
+"""
+from __future__ import annotations
+
+import ast
+import os
+import re
+import sys
+import traceback
+
+import pytest
+import torch
+
+from conftest import SAMPLES
+from shapelens.analysis import analyze_source
+
+MODULES = os.path.join(SAMPLES, "modules")
+DIAG = re.compile(r"#\s*!!\s*(SL\d+)")
+
+
+def source_of(name: str) -> str:
+    with open(os.path.join(MODULES, name), encoding="utf-8") as f:
+        return f.read()
+
+
+def run_sample(name: str) -> dict:
+    """Execute a sample (ours) and return its namespace."""
+    namespace = {"__name__": "sample_" + name.replace(".", "_")}
+    exec(compile(source_of(name), name, "exec"), namespace)
+    return namespace
+
+
+def record_of(result, name: str):
+    found = [m for m in result.models if m.name == name]
+    assert found, f"no model {name}; found {[m.name for m in result.models]}"
+    return found[0]
+
+
+def dims(shape) -> tuple:
+    return tuple(shape.dims) if shape is not None else None
+
+
+# ---------------------------------------------------------------- what real PyTorch does
+
+def is_leaf(m: torch.nn.Module) -> bool:
+    containers = (torch.nn.Sequential, torch.nn.ModuleList, torch.nn.ModuleDict)
+    return not list(m.children()) and not isinstance(m, containers)
+
+
+def leaf_outputs(model: torch.nn.Module, inputs: tuple) -> dict:
+    """name -> output shape at the module's first call."""
+    seen: dict = {}
+    handles = []
+    for name, m in model.named_modules():
+        if name and is_leaf(m):
+            def hook(mod, args, out, name=name):
+                seen.setdefault(name, tuple(out.shape))
+            handles.append(m.register_forward_hook(hook))
+    with torch.no_grad():
+        model(*inputs)
+    for h in handles:
+        h.remove()
+    return seen
+
+
+def simple_statements(fn_source_lines: dict, tree: ast.AST, function: str, cls: str) -> dict:
+    """line of each simple statement in cls.function -> (kind, target names), and continuation lines -> first."""
+    out, owner = {}, {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == cls:
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef) and item.name == function:
+                    for st in ast.walk(item):
+                        if isinstance(st, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return, ast.Expr)):
+                            targets = []
+                            if isinstance(st, ast.Assign):
+                                targets = [t.id for t in st.targets if isinstance(t, ast.Name)]
+                            elif isinstance(st, (ast.AugAssign, ast.AnnAssign)) and isinstance(st.target, ast.Name):
+                                targets = [st.target.id]
+                            out[st.lineno] = (type(st).__name__, targets)
+                            for ln in range(st.lineno, st.end_lineno + 1):
+                                owner[ln] = st.lineno
+                        elif isinstance(st, ast.stmt):
+                            owner.setdefault(st.lineno, st.lineno)
+    return out, owner
+
+
+def traced_steps(model, inputs: tuple, source: str, method: str = "forward") -> dict:
+    """line -> shape of the tensor the statement on that line assigned (last run) or returned."""
+    cls = type(model).__name__
+    statements, owner = simple_statements({}, ast.parse(source), method, cls)
+    code = getattr(type(model), method).__code__
+    result: dict = {}
+    state = {"prev": None}
+
+    def snapshot(frame, line):
+        kind, targets = statements.get(line, (None, []))
+        for t in targets:
+            v = frame.f_locals.get(t)
+            if isinstance(v, torch.Tensor):
+                result[line] = tuple(v.shape)
+
+    def local(frame, event, arg):
+        if event == "line":
+            line = owner.get(frame.f_lineno, frame.f_lineno)
+            if state["prev"] is not None and state["prev"] != line:
+                snapshot(frame, state["prev"])
+            state["prev"] = line
+        elif event == "return":
+            prev = state["prev"]
+            if prev is not None and statements.get(prev, ("",))[0] == "Return" and hasattr(arg, "shape"):
+                result[prev] = tuple(arg.shape)
+        return local
+
+    def tracer(frame, event, arg):
+        return local if event == "call" and frame.f_code is code else None
+
+    sys.settrace(tracer)
+    try:
+        with torch.no_grad():
+            model(*inputs)
+    finally:
+        sys.settrace(None)
+    return result
+
+
+def params_of(m: torch.nn.Module) -> int:
+    return sum(p.numel() for p in m.parameters())
+
+
+# ---------------------------------------------------------------- the comparison
+
+def compare_module(sample: str, model_var: str, class_name: str, inputs: tuple):
+    source = source_of(sample)
+    ns = run_sample(sample)
+    model = ns[model_var] if model_var else ns[class_name]()
+    model.eval()  # BatchNorm in eval mode: shapes are the same, no running-stat updates
+    result = analyze_source(source, sample)
+    rec = record_of(result, class_name)
+    assert rec.kind == "module"
+    assert dims(rec.input_shape) == tuple(inputs[0].shape)
+
+    real_leaves = {n: m for n, m in model.named_modules() if n and is_leaf(m)}
+    assert [l.name for l in rec.layers] == list(real_leaves), "leaf modules in named_modules() order"
+    for layer in rec.layers:
+        assert layer.params == params_of(real_leaves[layer.name]), layer.name
+    assert rec.total_params == params_of(model)
+
+    outputs = leaf_outputs(model, inputs)
+    for layer in rec.layers:
+        assert dims(layer.output_shape) == outputs.get(layer.name), layer.name
+
+    real_steps = traced_steps(model, inputs, source)
+    ours = {s.span.line: dims(s.output_shape) for s in rec.steps}
+    assert real_steps, "the tracer saw the forward statements"
+    assert ours == real_steps
+    assert not [d for d in result.diagnostics if d.severity == "error"]
+    return rec, result
+
+
+def test_lenet_module_with_functional_calls():
+    rec, result = compare_module("lenet_module.py", "net", "LeNet", (torch.randn(1, 1, 32, 32),))
+    assert rec.input_source == "example input"
+    assert not [d for d in result.diagnostics if d.code == "SL002"]
+
+
+def test_resnet_basic_block():
+    rec, _ = compare_module("basic_block.py", "block", "BasicBlock", (torch.zeros(4, 64, 56, 56),))
+    assert any(l.name.startswith("downsample.") for l in rec.layers)
+
+
+def test_small_resnet_with_block_used_several_times():
+    rec, result = compare_module("resnet_small.py", "model", "ResNet", (torch.randn(2, 3, 32, 32),))
+    # BasicBlock is a part of ResNet here, not a model of its own
+    assert [m.name for m in result.models] == ["ResNet"]
+    assert sum(1 for l in rec.layers if l.name.endswith(".conv1")) == 6
+
+
+def test_unet_with_cat_skips():
+    ns = run_sample("unet_small.py")
+    torch.manual_seed(0)
+    model = ns["UNet"]()
+    source = source_of("unet_small.py")
+    result = analyze_source(source, "unet_small.py")
+    rec = record_of(result, "UNet")
+    assert rec.input_source == "directive"
+    ns["unet"] = model
+    inputs = (torch.randn(1, 3, 64, 64),)
+    model.eval()
+    real_leaves = {n: m for n, m in model.named_modules() if n and is_leaf(m)}
+    assert [l.name for l in rec.layers] == list(real_leaves)
+    assert rec.total_params == params_of(model)
+    outputs = leaf_outputs(model, inputs)
+    for layer in rec.layers:
+        assert dims(layer.output_shape) == outputs[layer.name], layer.name
+    assert {s.span.line: dims(s.output_shape) for s in rec.steps} == traced_steps(model, inputs, source)
+
+
+# ---------------------------------------------------------------- broken variants
+
+BROKEN = ["broken_view.py", "broken_linear.py", "broken_residual.py"]
+
+
+def marked_lines(source: str) -> dict:
+    return {i: m.group(1) for i, line in enumerate(source.splitlines(), 1) if (m := DIAG.search(line))}
+
+
+@pytest.mark.parametrize("sample", BROKEN)
+def test_broken_variant_is_flagged_where_torch_raises(sample):
+    source = source_of(sample)
+    expected = marked_lines(source)
+    assert expected
+    result = analyze_source(source, sample)
+    errors = {(d.span.line, d.code) for d in result.diagnostics if d.severity == "error"}
+    assert errors == {(line, code) for line, code in expected.items()}
+
+    with pytest.raises(RuntimeError) as info:
+        run_sample(sample)
+    frames = [f for f in traceback.extract_tb(info.value.__traceback__) if f.filename == sample]
+    assert frames[-1].lineno in expected, "torch raises on the flagged line"
+
+
+# ---------------------------------------------------------------- smaller behaviours (real torch as oracle)
+
+def analyse_snippet(source: str, name: str):
+    result = analyze_source(source, "<snippet>")
+    return record_of(result, name), result
+
+
+def real_forward_steps(source: str, cls: str, inputs: tuple) -> tuple:
+    ns: dict = {"__name__": "snippet"}
+    exec(compile(source, "<snippet>", "exec"), ns)
+    model = ns[cls]()
+    return model, traced_steps(model, inputs, source)
+
+
+TENSOR_OPS = '''
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Ops(nn.Module):  # shapelens: input=(2, 8, 6, 10)
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(6, 4)
+        self.blocks = nn.ModuleList([nn.Conv2d(8, 8, 3, padding=1) for _ in range(3)])
+        self.heads = nn.ModuleDict({"a": nn.Linear(4, 3), "b": nn.Linear(4, 5)})
+        self.unused = nn.Linear(7, 7)
+        self.scale = nn.Parameter(torch.ones(1, 8, 1, 1))
+
+    def forward(self, x):
+        for block in self.blocks:
+            x = block(x) * self.scale
+        x = F.pad(x, (1, 2, 0, 1))
+        x = F.interpolate(x, scale_factor=2)
+        x = F.avg_pool2d(x, 2)
+        y = x.permute(0, 2, 3, 1)
+        y = y.transpose(1, 2).contiguous()
+        z = y.reshape(y.size(0), -1, 8)
+        z = z.mean(dim=1, keepdim=True)
+        w = x.flatten(2).transpose(1, 2)
+        w = self.proj(w[..., 2:])
+        s = torch.stack([w, w], dim=1)
+        c = torch.cat((w, w, w), dim=-1)
+        u = w.unsqueeze(0).squeeze(0)
+        a = self.heads["a"](u)
+        b = self.heads["b"](u[:, -1])
+        v = x.view(x.size(0), x.size(1), -1).sum(-1)
+        return a.sum() + b.mean() + v.amax() + s.sum() + c.sum() + z.sum()
+'''
+
+
+def test_tensor_operations_match_torch():
+    inputs = (torch.randn(2, 8, 6, 10),)
+    rec, result = analyse_snippet(TENSOR_OPS, "Ops")
+    model, real = real_forward_steps(TENSOR_OPS, "Ops", inputs)
+    ours = {s.span.line: dims(s.output_shape) for s in rec.steps}
+    assert ours == real
+    assert rec.total_params == params_of(model)  # includes the unused Linear and the Parameter
+    assert not result.diagnostics
+
+
+def test_unknown_operation_says_why():
+    source = '''
+import torch
+import torch.nn as nn
+
+
+class Odd(nn.Module):  # shapelens: input=(1, 4)
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x):
+        x = self.fc(x)
+        x = torch.fft.rfft(x)
+        return self.fc(x)
+'''
+    rec, result = analyse_snippet(source, "Odd")
+    steps = {s.span.line: s for s in rec.steps}
+    assert steps[12].output_shape is not None
+    assert steps[13].output_shape is None and steps[13].unknown_reasons
+    infos = [d for d in result.diagnostics if d.code == "SL002"]
+    assert [d.span.line for d in infos] == [13]
+    assert rec.total_params == 20  # Linear(4, 4): 4·4 + 4
+
+
+def test_constructor_defaults_subclass_and_directive_on_the_line_above():
+    source = '''
+import torch.nn as nn
+
+
+class Base(nn.Module):
+    def __init__(self, width=8):
+        super().__init__()
+        self.stem = nn.Conv1d(2, width, 3)
+
+
+# shapelens: input=(5, 2, 20)
+class Net(Base):
+    def __init__(self, width=16, classes=3):
+        super().__init__(width)
+        self.head = nn.Linear(width * 18, classes)
+
+    def forward(self, x):
+        x = self.stem(x)
+        x = x.view(x.shape[0], -1)
+        return self.head(x)
+'''
+    import torch
+
+    rec, result = analyse_snippet(source, "Net")
+    model, real = real_forward_steps(source, "Net", (torch.randn(5, 2, 20),))
+    assert {s.span.line: dims(s.output_shape) for s in rec.steps} == real
+    assert rec.total_params == params_of(model)
+    assert not result.diagnostics
+
+
+def test_symbolic_batch_and_no_input():
+    source = '''
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):  # shapelens: input=(N, 3, 8, 8)
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.fc = nn.Linear(4 * 6 * 6, 2)
+
+    def forward(self, x):
+        x = F.relu(self.conv(x))
+        x = x.view(x.size(0), -1)
+        return self.fc(x)
+
+
+class NoInput(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+
+    def forward(self, x):
+        return self.fc(x)
+'''
+    rec, result = analyse_snippet(source, "Net")
+    assert [s.output_shape.text() for s in rec.steps] == ["(N, 4, 6, 6)", "(N, 144)", "(N, 2)"]
+    other = record_of(result, "NoInput")
+    assert other.input_shape is None and other.total_params == 8
+    assert not [d for d in result.diagnostics if d.severity == "error"]
