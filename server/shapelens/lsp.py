@@ -1,0 +1,645 @@
+"""The shapelens language server (pygls 2): inlay hints, hovers, code lenses and diagnostics.
+
+Thin by design: the analysis core computes everything (analysis/engine.py) and lsp_format.py turns
+records into labels and markdown; this module only keeps documents, caches analyses and converts to
+LSP types. Layout:
+
+- Documents are kept here (not in pygls' workspace): incremental edits are applied with LSP's own line
+  rules (only \\r\\n, \\r, \\n end a line) and the negotiated position encoding, and a didChange for a
+  document that was never opened is ignored instead of raising.
+- Analyses run in a child process (lspfeatures/worker.py), one at a time: the parser is native code,
+  and a pathological file (thousands of nested brackets) can overflow its stack or eat memory. A crash
+  or a timeout then costs one analysis, never the server (SHAPELENS_LSP_INPROCESS=1 analyses in a
+  thread instead). Results are cached by (text, path, input setting); concurrent requests for the same
+  text share one analysis, so nothing is computed twice, and a request always gets the newest text's.
+- `shapelens/status` (a custom request) reports documents, analysis counts and the negotiated
+  encoding, for tests and debugging.
+- Every handler is wrapped: an internal error is logged (log file, and window/logMessage at the Log
+  level) and answered with an empty result, never a traceback.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import logging
+import os
+import sys
+import traceback
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.protocol.language_server import LanguageServerProtocol, lsp_method
+from pygls.uris import to_fs_path
+
+from . import __version__
+from .analysis.records import Diagnostic, FileResult, Span
+from .lsp_format import (
+    HintConfig,
+    LineIndex,
+    Settings,
+    apply_change,
+    code_lens_title,
+    diagnostic_href,
+    filter_diagnostics,
+    hint_line,
+    layer_at,
+    layer_hint_label,
+    layer_markdown,
+    lens_span,
+    model_at,
+    model_hint_label,
+    model_markdown,
+    model_totals_markdown,
+    parse_settings,
+    severity_number,
+)
+from .lspfeatures.worker import Worker
+
+log = logging.getLogger("shapelens.lsp")
+
+PUBLISH_DEBOUNCE = 0.2          # seconds of quiet typing before diagnostics are pushed
+SETTINGS_WAIT = 3.0             # how long a request waits for the first workspace/configuration answer
+CACHE_SIZE = 32                 # analyses kept (per text + options)
+STATUS_METHOD = "shapelens/status"
+_NOT_PUSHED = object()
+
+
+# ====================================================================== documents and analyses
+
+@dataclass
+class Document:
+    uri: str
+    text: str
+    version: Optional[int]
+    path: str
+
+
+@dataclass
+class Entry:
+    """One analysis of one text."""
+
+    serial: int
+    text: str
+    result: FileResult
+    _index: Optional[LineIndex] = field(default=None, repr=False)
+
+    def index(self, encoding: str) -> LineIndex:
+        if self._index is None or self._index.encoding != encoding:
+            self._index = LineIndex(self.text, encoding)
+        return self._index
+
+
+class Analyses:
+    """Cache of analyses by (text, path, input setting); in-flight analyses are shared."""
+
+    def __init__(self, worker: Worker) -> None:
+        self.worker = worker
+        self.cache: "OrderedDict[tuple, Entry]" = OrderedDict()
+        self.by_serial: "OrderedDict[int, Entry]" = OrderedDict()
+        self.inflight: dict[tuple, asyncio.Future] = {}
+        self.serial = 0
+        self.computed = 0     # analyses actually run (for shapelens/status)
+
+    async def get(self, text: str, path: str, default_input: Optional[tuple]) -> Entry:
+        key = (hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), path, default_input)
+        hit = self.cache.get(key)
+        if hit is not None:
+            self.cache.move_to_end(key)
+            return hit
+        task = self.inflight.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._compute(key, text, path, default_input))
+            self.inflight[key] = task
+        return await asyncio.shield(task)
+
+    async def _compute(self, key: tuple, text: str, path: str, default_input: Optional[tuple]) -> Entry:
+        try:
+            self.computed += 1
+            result = await self.worker.analyze(text, path, default_input)
+            if result is None:  # crashed or timed out (logged): show nothing rather than a guess
+                result = FileResult(path)
+            self.serial += 1
+            entry = Entry(self.serial, text, result)
+            self.cache[key] = entry
+            self.by_serial[entry.serial] = entry
+            while len(self.cache) > CACHE_SIZE:
+                self.cache.popitem(last=False)
+            while len(self.by_serial) > CACHE_SIZE:
+                self.by_serial.popitem(last=False)
+            return entry
+        finally:
+            self.inflight.pop(key, None)
+
+
+def _encoding_name(enc: Any) -> str:
+    value = getattr(enc, "value", enc)
+    return value if value in ("utf-8", "utf-16", "utf-32") else "utf-16"
+
+
+def _cap(obj: Any, path: str, default: Any = None) -> Any:
+    for part in path.split("."):
+        if obj is None:
+            return default
+        obj = getattr(obj, part, None)
+    return default if obj is None else obj
+
+
+# ====================================================================== protocol and server
+
+class ShapelensProtocol(LanguageServerProtocol):
+    """pygls' protocol, except that text documents are kept by the server itself (see module doc)."""
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams):
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams):
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams):
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
+
+
+class ShapelensServer(LanguageServer):
+    def __init__(self, isolate: bool = True) -> None:
+        super().__init__("shapelens", __version__, protocol_cls=ShapelensProtocol,
+                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.docs: dict[str, Document] = {}
+        self.settings = Settings()
+        self.worker = Worker(isolate=isolate)
+        self.analyses = Analyses(self.worker)
+        self.pending: dict[str, asyncio.Task] = {}
+        self._settings_ready: Optional[asyncio.Event] = None
+        self.published: dict[str, int] = {}   # uri → number of publishDiagnostics sent (status)
+        self._initial_options: Any = None       # initializationOptions: settings for clients without
+                                                # workspace/configuration
+
+    # -------------------------------------------------------------- client capabilities
+    @property
+    def caps(self) -> types.ClientCapabilities:
+        try:
+            return self.client_capabilities or types.ClientCapabilities()
+        except Exception:
+            return types.ClientCapabilities()
+
+    @property
+    def encoding(self) -> str:
+        try:
+            return _encoding_name(self.workspace.position_encoding)
+        except Exception:
+            return "utf-16"
+
+    @property
+    def pull_diagnostics(self) -> bool:
+        return _cap(self.caps, "text_document.diagnostic") is not None
+
+    def markdown_ok(self) -> bool:
+        formats = _cap(self.caps, "text_document.hover.content_format", [])
+        return not formats or types.MarkupKind.Markdown in formats or "markdown" in formats
+
+    def tooltip_lazily(self) -> bool:
+        props = _cap(self.caps, "text_document.inlay_hint.resolve_support.properties", [])
+        return "tooltip" in props
+
+    def related_ok(self) -> bool:
+        return bool(_cap(self.caps, "text_document.publish_diagnostics.related_information", False)
+                    or _cap(self.caps, "text_document.diagnostic.related_information", False))
+
+    def code_description_ok(self) -> bool:
+        return bool(_cap(self.caps, "text_document.publish_diagnostics.code_description_support", False)
+                    or _cap(self.caps, "text_document.diagnostic.code_description_support", False))
+
+    # -------------------------------------------------------------- logging to the client
+    def log_to_client(self, message: str, level: types.MessageType = types.MessageType.Log) -> None:
+        try:
+            self.window_log_message(types.LogMessageParams(type=level, message=message))
+        except Exception:
+            pass
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        # pygls' default shows errors to the user (window/showMessage); ours go to the log only.
+        log.error("pygls reported %s: %s", getattr(source, "__name__", source), error)
+
+    # -------------------------------------------------------------- settings
+    def settings_event(self) -> asyncio.Event:
+        if self._settings_ready is None:
+            self._settings_ready = asyncio.Event()
+        return self._settings_ready
+
+    async def wait_settings(self) -> None:
+        event = self.settings_event()
+        if not event.is_set():
+            try:
+                await asyncio.wait_for(event.wait(), SETTINGS_WAIT)
+            except asyncio.TimeoutError:
+                event.set()
+
+    async def load_settings(self, pushed: Any = _NOT_PUSHED) -> None:
+        """Read the `shapelens` settings: by workspace/configuration when the client supports it, else
+        from a didChangeConfiguration's payload, else from initializationOptions. Bad values → defaults."""
+        raw: Any = self._initial_options
+        try:
+            if _cap(self.caps, "workspace.configuration", False):
+                answer = await asyncio.wait_for(self.workspace_configuration_async(types.ConfigurationParams(
+                    items=[types.ConfigurationItem(section="shapelens")])), SETTINGS_WAIT)
+                raw = answer[0] if answer else None
+            elif pushed is not _NOT_PUSHED:
+                raw = pushed
+        except Exception as e:
+            log.warning("could not read settings (%s): keeping the current ones", e)
+            self.settings_event().set()
+            return
+        if isinstance(raw, dict) and isinstance(raw.get("shapelens"), dict):
+            raw = raw["shapelens"]
+        self.settings = parse_settings(raw)
+        log.info("settings: %s", self.settings)
+        self.settings_event().set()
+
+    # -------------------------------------------------------------- documents
+    async def entry_for(self, uri: str) -> Optional[Entry]:
+        await self.wait_settings()
+        doc = self.docs.get(uri)
+        if doc is None:
+            return None
+        return await self.analyses.get(doc.text, doc.path, self.settings.default_torch_input)
+
+    def schedule_publish(self, uri: str, delay: float) -> None:
+        if self.pull_diagnostics:
+            return
+        old = self.pending.pop(uri, None)
+        if old is not None:
+            old.cancel()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self.pending[uri] = loop.create_task(self._publish_later(uri, delay))
+
+    async def _publish_later(self, uri: str, delay: float) -> None:
+        me = asyncio.current_task()
+        try:
+            if delay:
+                await asyncio.sleep(delay)
+            doc = self.docs.get(uri)
+            if doc is None:
+                return
+            version = doc.version
+            entry = await self.entry_for(uri)
+            if entry is None or self.docs.get(uri) is not doc or doc.version != version:
+                return  # superseded: a newer publish is scheduled
+            self.publish(uri, self.lsp_diagnostics(entry, uri), version)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self.internal_error("publishDiagnostics")
+        finally:
+            if self.pending.get(uri) is me:
+                self.pending.pop(uri, None)
+
+    def publish(self, uri: str, diagnostics: list, version: Optional[int] = None) -> None:
+        with_version = _cap(self.caps, "text_document.publish_diagnostics.version_support", False)
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+            uri=uri, diagnostics=diagnostics, version=version if with_version else None))
+        self.published[uri] = self.published.get(uri, 0) + 1
+
+    def internal_error(self, where: str) -> None:
+        log.error("internal error in %s:\n%s", where, traceback.format_exc())
+        exc = sys.exc_info()[1]
+        self.log_to_client(f"shapelens: internal error in {where}: {type(exc).__name__}: {exc}")
+
+    # -------------------------------------------------------------- conversion to LSP types
+    def lsp_range(self, entry: Entry, span: Span) -> types.Range:
+        index = entry.index(self.encoding)
+        sl, sc = index.position(span.line, span.col)
+        el, ec = index.position(span.end_line, span.end_col)
+        if (el, ec) < (sl, sc):
+            el, ec = sl, sc
+        return types.Range(types.Position(sl, sc), types.Position(el, ec))
+
+    def lsp_diagnostics(self, entry: Entry, uri: str) -> list[types.Diagnostic]:
+        related_ok, href_ok = self.related_ok(), self.code_description_ok()
+        out = []
+        diags = filter_diagnostics(entry.result.diagnostics, self.settings.ignore)
+        for d in sorted(diags, key=lambda d: (d.span.line, d.span.col, d.code)):
+            out.append(self._lsp_diagnostic(entry, uri, d, related_ok, href_ok))
+        return out
+
+    def _lsp_diagnostic(self, entry: Entry, uri: str, d: Diagnostic, related_ok: bool,
+                        href_ok: bool) -> types.Diagnostic:
+        related = None
+        if related_ok and d.related:
+            related = [types.DiagnosticRelatedInformation(
+                location=types.Location(uri=uri, range=self.lsp_range(entry, span)), message=message)
+                for span, message in d.related]
+        return types.Diagnostic(
+            range=self.lsp_range(entry, d.span),
+            message=d.message,
+            severity=types.DiagnosticSeverity(severity_number(d.severity)),
+            code=d.code,
+            code_description=types.CodeDescription(href=diagnostic_href(d.code)) if href_ok else None,
+            source="shapelens",
+            related_information=related,
+        )
+
+    def markup(self, text: str) -> types.MarkupContent:
+        kind = types.MarkupKind.Markdown if self.markdown_ok() else types.MarkupKind.PlainText
+        return types.MarkupContent(kind=kind, value=text)
+
+    def result_id(self, entry: Entry) -> str:
+        basis = repr((entry.serial, sorted(self.settings.ignore), self.related_ok(), self.code_description_ok()))
+        return hashlib.sha1(basis.encode()).hexdigest()[:16]
+
+
+def _safe(server: ShapelensServer, where: str, default: Callable[[], Any]):
+    """Wrap a handler: an internal error is logged and answered with an empty result."""
+
+    def decorate(fn):
+        if asyncio.iscoroutinefunction(fn):
+            @functools.wraps(fn)
+            async def wrapper(params):
+                try:
+                    return await fn(params)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    server.internal_error(where)
+                    return default()
+        else:
+            @functools.wraps(fn)
+            def wrapper(params):
+                try:
+                    return fn(params)
+                except Exception:
+                    server.internal_error(where)
+                    return default()
+        return wrapper
+
+    return decorate
+
+
+def _quiet(future: Any) -> None:
+    """A server→client request whose answer we do not need: log a failure instead of warning later."""
+    def done(f):
+        try:
+            if not f.cancelled() and f.exception() is not None:
+                log.info("client answered a refresh with an error: %s", f.exception())
+        except Exception:
+            pass
+    try:
+        future.add_done_callback(done)
+    except Exception:
+        pass
+
+
+def _in_range(pos: tuple[int, int], rng: types.Range) -> bool:
+    return (rng.start.line, rng.start.character) <= pos <= (rng.end.line, rng.end.character)
+
+
+def create_server(isolate: bool = True) -> ShapelensServer:
+    """A server with every feature registered (not started)."""
+    server = ShapelensServer(isolate=isolate)
+
+    def feature(name: str, options: Any = None, default: Callable[[], Any] = lambda: None):
+        def register(fn):
+            server.feature(name, options)(_safe(server, name, default)(fn))
+            return fn
+        return register
+
+    # ------------------------------------------------------------------ lifecycle
+    @feature(types.INITIALIZE)
+    def initialize(params: types.InitializeParams):
+        server._initial_options = params.initialization_options
+
+    @feature(types.INITIALIZED)
+    async def initialized(params: types.InitializedParams):
+        asyncio.ensure_future(server.worker.warm_up())   # import the analysis core while we wait
+        await server.load_settings()
+
+    @feature(types.SHUTDOWN)
+    async def shutdown(params: Any):
+        for task in list(server.pending.values()):
+            task.cancel()
+        await server.worker.stop()
+
+    @feature(types.EXIT)
+    def exit_(params: Any):
+        server.worker.kill_now()
+
+    @feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(params: types.DidChangeConfigurationParams):
+        before = server.settings
+        server.settings_event().clear()   # requests from now on wait for the new settings
+        await server.load_settings(params.settings)
+        if server.settings == before:
+            return
+        if _cap(server.caps, "workspace.inlay_hint.refresh_support", False):
+            _quiet(server.workspace_inlay_hint_refresh(None))
+        if _cap(server.caps, "workspace.code_lens.refresh_support", False):
+            _quiet(server.workspace_code_lens_refresh(None))
+        if server.pull_diagnostics:
+            if _cap(server.caps, "workspace.diagnostics.refresh_support", False):
+                _quiet(server.workspace_diagnostic_refresh(None))
+        else:
+            for uri in list(server.docs):
+                server.schedule_publish(uri, 0)
+
+    # ------------------------------------------------------------------ text sync
+    @feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(params: types.DidOpenTextDocumentParams):
+        item = params.text_document
+        try:
+            path = to_fs_path(item.uri) or item.uri
+        except Exception:  # an odd URI is still a document
+            path = item.uri
+        server.docs[item.uri] = Document(item.uri, item.text, item.version, path)
+        server.schedule_publish(item.uri, 0)
+
+    @feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(params: types.DidChangeTextDocumentParams):
+        doc = server.docs.get(params.text_document.uri)
+        if doc is None:
+            log.info("didChange for %s, which is not open: ignored", params.text_document.uri)
+            return
+        text = doc.text
+        for change in params.content_changes:
+            if isinstance(change, types.TextDocumentContentChangePartial):
+                r = change.range
+                text = apply_change(text, (r.start.line, r.start.character), (r.end.line, r.end.character),
+                                    change.text, server.encoding)
+            else:
+                text = change.text
+        doc.text = text
+        doc.version = params.text_document.version
+        server.schedule_publish(doc.uri, PUBLISH_DEBOUNCE)
+
+    @feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(params: types.DidCloseTextDocumentParams):
+        uri = params.text_document.uri
+        server.docs.pop(uri, None)
+        task = server.pending.pop(uri, None)
+        if task is not None:
+            task.cancel()
+        if not server.pull_diagnostics:
+            server.publish(uri, [])
+
+    # ------------------------------------------------------------------ inlay hints
+    @feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=True), default=list)
+    async def inlay_hints(params: types.InlayHintParams):
+        entry = await server.entry_for(params.text_document.uri)
+        cfg: HintConfig = server.settings.hints
+        if entry is None or not cfg.enabled:
+            return []
+        index = entry.index(server.encoding)
+        lazy = server.tooltip_lazily()
+        hints: list[types.InlayHint] = []
+        taken: set = set()
+
+        def add(pos: tuple[int, int], label: Optional[str], mi: int, li: int, tooltip: Callable[[], str]):
+            # (a layer list shared by two models would give the same hint twice: keep one)
+            if not label or (pos, label) in taken or not _in_range(pos, params.range):
+                return
+            taken.add((pos, label))
+            hints.append(types.InlayHint(
+                position=types.Position(*pos), label=label, kind=types.InlayHintKind.Type, padding_left=True,
+                tooltip=None if lazy else server.markup(tooltip()),
+                data=[entry.serial, mi, li] if lazy else None))
+
+        for mi, model in enumerate(entry.result.models):
+            add(index.end_of_line(hint_line(model)), model_hint_label(model, cfg), mi, -1,
+                functools.partial(model_totals_markdown, model))
+            for li, layer in enumerate(model.layers):
+                add(index.position(layer.span.end_line, layer.span.end_col), layer_hint_label(layer, cfg), mi, li,
+                    functools.partial(layer_markdown, layer, model, li))
+        hints.sort(key=lambda h: (h.position.line, h.position.character))
+        return hints
+
+    @feature(types.INLAY_HINT_RESOLVE, default=lambda: None)
+    def inlay_hint_resolve(hint: types.InlayHint):
+        data = hint.data
+        if not (isinstance(data, (list, tuple)) and len(data) == 3 and all(isinstance(x, int) for x in data)):
+            return hint
+        entry = server.analyses.by_serial.get(data[0])
+        if entry is None:
+            return hint
+        models = entry.result.models
+        if not 0 <= data[1] < len(models):
+            return hint
+        model = models[data[1]]
+        if data[2] == -1:
+            hint.tooltip = server.markup(model_totals_markdown(model))
+        elif 0 <= data[2] < len(model.layers):
+            hint.tooltip = server.markup(layer_markdown(model.layers[data[2]], model, data[2]))
+        return hint
+
+    # ------------------------------------------------------------------ hover
+    @feature(types.TEXT_DOCUMENT_HOVER)
+    async def hover(params: types.HoverParams):
+        entry = await server.entry_for(params.text_document.uri)
+        if entry is None:
+            return None
+        index = entry.index(server.encoding)
+        line1, col1 = index.from_lsp(params.position.line, params.position.character)
+        models = entry.result.models
+        model = model_at(models, line1, col1)
+        if model is not None:
+            span = model.name_span if model.name_span is not None else model.span
+            return types.Hover(contents=server.markup(model_markdown(model)), range=server.lsp_range(entry, span))
+        found = layer_at(models, line1, col1)
+        if found is None:
+            return None
+        model, i, layer = found
+        return types.Hover(contents=server.markup(layer_markdown(layer, model, i)),
+                           range=server.lsp_range(entry, layer.span))
+
+    # ------------------------------------------------------------------ code lens
+    @feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False), default=list)
+    async def code_lens(params: types.CodeLensParams):
+        entry = await server.entry_for(params.text_document.uri)
+        if entry is None:
+            return []
+        return [types.CodeLens(range=server.lsp_range(entry, lens_span(m)),
+                               command=types.Command(title=code_lens_title(m), command=""))
+                for m in entry.result.models]
+
+    # ------------------------------------------------------------------ diagnostics (pull)
+    def empty_report():
+        return types.RelatedFullDocumentDiagnosticReport(items=[])
+
+    @feature(types.TEXT_DOCUMENT_DIAGNOSTIC,
+             types.DiagnosticOptions(identifier="shapelens", inter_file_dependencies=False,
+                                     workspace_diagnostics=False),
+             default=empty_report)
+    async def pull_diagnostics(params: types.DocumentDiagnosticParams):
+        uri = params.text_document.uri
+        entry = await server.entry_for(uri)
+        if entry is None:
+            return empty_report()
+        result_id = server.result_id(entry)
+        if params.previous_result_id == result_id:
+            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
+        return types.RelatedFullDocumentDiagnosticReport(items=server.lsp_diagnostics(entry, uri),
+                                                         result_id=result_id)
+
+    # ------------------------------------------------------------------ status (tests, debugging)
+    @feature(STATUS_METHOD, default=dict)
+    def status(params: Any):
+        return {
+            "analyses": server.analyses.computed,
+            "cached": len(server.analyses.cache),
+            "documents": [{"uri": uri, "version": d.version, "length": len(d.text),
+                           "sha256": hashlib.sha256(d.text.encode("utf-8", "surrogatepass")).hexdigest()}
+                          for uri, d in server.docs.items()],
+            "published": [{"uri": uri, "count": n} for uri, n in server.published.items()],
+            "worker_restarts": server.worker.restarts,
+            "worker_pid": server.worker.proc.pid if server.worker.proc is not None else None,
+            "isolated": server.worker.isolate,
+            "encoding": server.encoding,
+            "pull_diagnostics": server.pull_diagnostics,
+        }
+
+    return server
+
+
+# ====================================================================== entry point
+
+def _setup_logging(log_file: Optional[str], log_level: str) -> None:
+    level = getattr(logging, str(log_level).upper(), logging.INFO)
+    handler: logging.Handler
+    if log_file:
+        handler = logging.FileHandler(log_file, encoding="utf-8")
+    else:
+        handler = logging.StreamHandler(sys.stderr)  # stdout is the LSP channel
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # pygls logs every message body at INFO: only from debug on.
+    logging.getLogger("pygls").setLevel(level if level <= logging.DEBUG else logging.WARNING)
+
+
+def run(tcp: Optional[str] = None, log_file: Optional[str] = None, log_level: str = "info") -> None:
+    """Start the language server over stdio, or over TCP when tcp is "HOST:PORT"."""
+    _setup_logging(log_file, log_level)
+    isolate = os.environ.get("SHAPELENS_LSP_INPROCESS", "") in ("", "0")
+    server = create_server(isolate=isolate)
+    try:
+        if tcp:
+            host, _, port = str(tcp).rpartition(":")
+            server.start_tcp(host or "127.0.0.1", int(port))
+        else:
+            server.start_io()
+    finally:
+        server.worker.kill_now()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

@@ -1,0 +1,472 @@
+"""Pure functions from analysis records to what the editor shows: inlay hint labels, tooltips, hover
+markdown, code lens titles, diagnostic links, settings, and LSP line/column conversion.
+
+Nothing here talks to a client or knows about pygls, so every label can be unit-tested from a record.
+lsp.py wraps these strings into LSP types. Unknown values print "?" (never a guess).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional, Sequence
+
+from .analysis.records import Diagnostic, LayerRecord, ModelRecord, Span
+from .analysis.shapes import Shape
+
+SEP = " · "
+CODES_URL = "https://github.com/shapelens/shapelens/blob/main/docs/codes.md#{anchor}"
+
+
+# ---------------------------------------------------------------------- numbers
+
+def fmt_count(n: Optional[int]) -> str:
+    """217706 → "217,706"; None → "?"."""
+    if n is None:
+        return "?"
+    return f"{n:,}"
+
+
+_UNITS = ("", "K", "M", "G", "T", "P", "E")
+
+
+def fmt_compact(n: Optional[int]) -> str:
+    """2_300_000 → "2.3M", 460_800 → "460.8K", 999 → "999", 10**24 → "1.0e+24"; None → "?"."""
+    if n is None:
+        return "?"
+    sign = "-" if n < 0 else ""
+    n = abs(n)
+    if n < 1000:
+        return f"{sign}{n}"
+    value = float(n)
+    for unit in _UNITS[1:]:
+        value /= 1000.0
+        if round(value, 1) < 1000:
+            text = f"{value:.1f}"
+            if text.endswith(".0"):
+                text = text[:-2]
+            return f"{sign}{text}{unit}"
+    return f"{sign}{float(n):.1e}"
+
+
+def fmt_bytes(n: Optional[int]) -> str:
+    """208488 → "203.6 KiB"; None → "?"."""
+    if n is None:
+        return "?"
+    if n < 1024:
+        return f"{n} B"
+    value = float(n)
+    for unit in ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        value /= 1024.0
+        if round(value, 1) < 1024:
+            return f"{value:.1f} {unit}"
+    return f"{float(n):.1e} B"
+
+
+def shape_text(shape: Optional[Shape]) -> str:
+    return shape.text() if shape is not None else "?"
+
+
+# ---------------------------------------------------------------------- settings
+
+@dataclass(frozen=True)
+class HintConfig:
+    """Which inlay hints to show (rust-analyzer style: one switch per part). show_shapes, show_params and
+    show_macs pick the parts of each layer's hint; the model's total shows its parameters (show_params)
+    and always its MACs."""
+
+    enabled: bool = True
+    show_shapes: bool = True
+    show_params: bool = True
+    show_macs: bool = False
+
+
+@dataclass(frozen=True)
+class Settings:
+    hints: HintConfig = HintConfig()
+    default_torch_input: Optional[tuple] = None
+    ignore: frozenset = field(default_factory=frozenset)
+
+
+def _get(d: Any, dotted: str) -> Any:
+    """d["a"]["b"] or d["a.b"] (clients send either), else None."""
+    if not isinstance(d, dict):
+        return None
+    if dotted in d:
+        return d[dotted]
+    head, _, rest = dotted.partition(".")
+    if rest and isinstance(d.get(head), dict):
+        return _get(d[head], rest)
+    return None
+
+
+def _bool(value: Any, default: bool) -> bool:
+    return value if isinstance(value, bool) else default
+
+
+_DIM_RE = re.compile(r"^\s*(?:(-?\d+)|([A-Za-z_][A-Za-z_0-9]*))\s*$")
+
+
+def parse_input_shape(value: Any) -> Optional[tuple]:
+    """The defaultTorchInput setting: "(1, 3, 224, 224)", "[N, 3, 32, 32]" or a JSON list → a tuple of
+    dims (ints; names such as N stay symbolic; None is Keras' open batch). Anything else → None."""
+    if isinstance(value, (list, tuple)):
+        items: list = list(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if len(text) > 200:
+            return None
+        if text[:1] in "([" and text[-1:] in ")]":
+            text = text[1:-1]
+        items = [p for p in text.split(",")]
+        if items and not items[-1].strip():
+            items = items[:-1]  # "(3,)"
+    else:
+        return None
+    if not items or len(items) > 8:
+        return None
+    dims: list = []
+    for item in items:
+        if isinstance(item, bool):
+            return None
+        if isinstance(item, int):
+            dims.append(item)
+            continue
+        if item is None:
+            dims.append(None)
+            continue
+        if not isinstance(item, str):
+            return None
+        m = _DIM_RE.match(item)
+        if not m:
+            return None
+        if m.group(1) is not None:
+            dims.append(int(m.group(1)))
+        else:
+            dims.append(None if m.group(2) == "None" else m.group(2))
+    if any(isinstance(d, int) and d < 0 for d in dims):
+        return None
+    return tuple(dims)
+
+
+def parse_settings(raw: Any) -> Settings:
+    """The `shapelens` section of workspace/configuration (nested or dotted keys; bad values → defaults)."""
+    if not isinstance(raw, dict):
+        return Settings()
+    d = HintConfig()
+    hints = HintConfig(
+        enabled=_bool(_get(raw, "inlayHints.enabled"), d.enabled),
+        show_shapes=_bool(_get(raw, "inlayHints.showShapes"), d.show_shapes),
+        show_params=_bool(_get(raw, "inlayHints.showParams"), d.show_params),
+        show_macs=_bool(_get(raw, "inlayHints.showMacs"), d.show_macs),
+    )
+    ignore_raw = _get(raw, "ignore")
+    ignore: frozenset = frozenset()
+    if isinstance(ignore_raw, str):
+        ignore_raw = ignore_raw.split(",")
+    if isinstance(ignore_raw, (list, tuple)):
+        ignore = frozenset(c.strip().upper() for c in ignore_raw if isinstance(c, str) and c.strip())
+    return Settings(hints, parse_input_shape(_get(raw, "defaultTorchInput")), ignore)
+
+
+# ---------------------------------------------------------------------- inlay hints
+
+def layer_hint_label(layer: LayerRecord, cfg: HintConfig = HintConfig()) -> Optional[str]:
+    """`(1, 32, 24, 24) · 832`: the output shape, then the parameter count (and, with show_macs, the MACs:
+    `· 460.8K MACs`). Parameter-free layers show only their shape. None when every part is switched off
+    (a label is never empty)."""
+    parts = []
+    if cfg.show_shapes:
+        parts.append(shape_text(layer.output_shape))
+    params = layer.params
+    if cfg.show_params and (params is None or params != 0):
+        parts.append(fmt_count(params))
+    if cfg.show_macs and (layer.macs is None or layer.macs != 0):
+        parts.append(f"{fmt_compact(layer.macs)} MACs")
+    return SEP.join(parts) or None
+
+
+def model_hint_label(model: ModelRecord, cfg: HintConfig = HintConfig()) -> str:
+    """`217,706 params · 2.3M MACs` on the model's line (`2.3M MACs` alone without show_params)."""
+    parts = []
+    if cfg.show_params:
+        parts.append(f"{fmt_count(model.total_params)} params")
+    parts.append(f"{fmt_compact(model.total_macs)} MACs")
+    return SEP.join(parts)
+
+
+def code_lens_title(model: ModelRecord) -> str:
+    """`217,706 params (217,706 trainable) · 2.3M MACs` above the model."""
+    return (f"{fmt_count(model.total_params)} params ({fmt_count(model.trainable_params)} trainable)"
+            f"{SEP}{fmt_compact(model.total_macs)} MACs")
+
+
+# ---------------------------------------------------------------------- markdown
+
+def _md_escape_cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _code(text: str) -> str:
+    """An inline code span that survives backticks in the text."""
+    text = text.replace("\n", " ")
+    ticks = "`"
+    while ticks in text:
+        ticks += "`"
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+_PARAM_KINDS = ("params", "non-trainable", "buffers")
+
+
+def _layer_title(layer: LayerRecord, index: Optional[int] = None, model: Optional[ModelRecord] = None) -> str:
+    title = f"**{layer.type}**"
+    if layer.name:
+        title += f" {_code(layer.name)}"
+    if model is not None and index is not None:
+        title += f" — layer {index + 1} of {len(model.layers)} in {_code(model.name)}"
+    return title
+
+
+def layer_markdown(layer: LayerRecord, model: Optional[ModelRecord] = None, index: Optional[int] = None) -> str:
+    """Hover (and inlay tooltip) for one layer call: input → output shape, the output-size formula per
+    dimension, the parameter formula, MACs and why anything is unknown — all with the real numbers."""
+    out = [_layer_title(layer, index, model), ""]
+    out.append(f"input {_code(shape_text(layer.input_shape))} → output {_code(shape_text(layer.output_shape))}")
+    sizes = [t for w, t in layer.formulas if w not in _PARAM_KINDS and w not in ("MACs", "note")]
+    if sizes:
+        out += ["", "**Output size**", ""] + [f"- {_code(t)}" for t in sizes]
+    params = layer.params
+    out += ["", f"**Parameters: {fmt_count(params)}**"
+            + (f" ({fmt_count(layer.trainable)} trainable, {fmt_count(layer.non_trainable)} non-trainable)"
+               if layer.non_trainable else "")]
+    param_formulas = [t for w, t in layer.formulas if w == "params"]
+    if param_formulas:
+        out += [""] + [f"- {_code(t)}" for t in param_formulas]
+    non_trainable = [t for w, t in layer.formulas if w == "non-trainable"]
+    if non_trainable:
+        out += ["", f"**Non-trainable: {fmt_count(layer.non_trainable)}**", ""]
+        out += [f"- {_code(t)}" for t in non_trainable]
+    buffers = [t for w, t in layer.formulas if w == "buffers"]
+    if buffers:
+        out += ["", "**Buffers** (not parameters)", ""] + [f"- {_code(t)}" for t in buffers]
+    out += ["", f"**MACs: {fmt_count(layer.macs)}**"]
+    macs = [t for w, t in layer.formulas if w == "MACs"]
+    if macs:
+        out += [""] + [f"- {_code(t)}" for t in macs]
+    notes = [t for w, t in layer.formulas if w == "note"]
+    if notes:
+        out += ["", "**Note**", ""] + [f"- {t}" for t in notes]
+    if layer.unknown_reasons:
+        out += ["", "**Unknown (?)**", ""] + [f"- {r}" for r in layer.unknown_reasons]
+    return "\n".join(out)
+
+
+def model_totals_markdown(model: ModelRecord) -> str:
+    source = f" (from {model.input_source})" if model.input_source else ""
+    lines = [
+        f"**{model.name}** — {model.framework} Sequential, {len(model.layers)} layers",
+        "",
+        f"input {_code(shape_text(model.input_shape))}{source} → output {_code(shape_text(model.output_shape))}",
+        "",
+        f"- Total params: **{fmt_count(model.total_params)}**",
+        f"- Trainable params: {fmt_count(model.trainable_params)}",
+        f"- Non-trainable params: {fmt_count(model.non_trainable_params)}",
+        f"- MACs: {fmt_count(model.total_macs)} ({fmt_compact(model.total_macs)})",
+        f"- Activation memory: {fmt_bytes(model.activation_bytes)} (float32 outputs, one sample)",
+    ]
+    if model.input_shape is None and model.framework == "torch":
+        lines += ["", "No input shape: add `# shapelens: input=(1, 3, 224, 224)` above the model, "
+                      "or set `shapelens.defaultTorchInput`."]
+    return "\n".join(lines)
+
+
+def model_markdown(model: ModelRecord) -> str:
+    """Hover on a model's name: the whole summary table and the totals."""
+    rows = ["| # | layer | type | output shape | params | MACs |", "|--:|---|---|---|--:|--:|"]
+    for i, layer in enumerate(model.layers):
+        indent = "· " * layer.depth
+        name = _md_escape_cell(layer.name) if layer.name else ""
+        rows.append(f"| {i + 1} | {name} | {indent}{_md_escape_cell(layer.type)} | "
+                    f"{_md_escape_cell(shape_text(layer.output_shape))} | {fmt_count(layer.params)} | "
+                    f"{fmt_count(layer.macs)} |")
+    rows.append(f"| | | **total** | {_md_escape_cell(shape_text(model.output_shape))} | "
+                f"**{fmt_count(model.total_params)}** | **{fmt_count(model.total_macs)}** |")
+    return model_totals_markdown(model) + "\n\n" + "\n".join(rows)
+
+
+def diagnostic_href(code: str) -> str:
+    return CODES_URL.format(anchor=code.lower())
+
+
+SEVERITIES = {"error": 1, "warning": 2, "info": 3, "information": 3, "hint": 4}
+
+
+def severity_number(severity: str) -> int:
+    """records' severity → LSP DiagnosticSeverity value (1 error … 4 hint); unknown → 3 (information)."""
+    return SEVERITIES.get(severity, 3)
+
+
+def filter_diagnostics(diags: Iterable[Diagnostic], ignore: frozenset) -> list[Diagnostic]:
+    return [d for d in diags if d.code.upper() not in ignore]
+
+
+# ---------------------------------------------------------------------- positions
+
+_NEWLINE_RE = re.compile(r"\r\n|\r|\n")
+
+
+def _units(ch: str, encoding: str) -> int:
+    o = ord(ch)
+    if encoding == "utf-16":
+        return 2 if o > 0xFFFF else 1
+    if encoding == "utf-8":
+        return 1 if o < 0x80 else 2 if o < 0x800 else 3 if o < 0x10000 else 4
+    return 1
+
+
+class LineIndex:
+    """Lines of a text as LSP counts them (only \\r\\n, \\r and \\n end a line; not the form feed or
+    U+2028 that str.splitlines also splits on), with column conversion between code points (what
+    records hold, 1-based) and the negotiated position encoding's code units (0-based)."""
+
+    def __init__(self, text: str, encoding: str = "utf-16") -> None:
+        self.text = text
+        self.encoding = encoding
+        starts = [0]
+        ends = []
+        for m in _NEWLINE_RE.finditer(text):
+            ends.append(m.start())
+            starts.append(m.end())
+        ends.append(len(text))
+        self.starts = starts
+        self.ends = ends
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def line(self, line0: int) -> str:
+        if 0 <= line0 < len(self.starts):
+            return self.text[self.starts[line0]:self.ends[line0]]
+        return ""
+
+    def _to_units(self, line_text: str, cp: int) -> int:
+        cp = max(0, min(cp, len(line_text)))
+        head = line_text[:cp]
+        if self.encoding == "utf-32" or head.isascii():
+            return cp
+        return sum(_units(c, self.encoding) for c in head)
+
+    def _from_units(self, line_text: str, units: int) -> int:
+        if units <= 0:
+            return 0
+        if self.encoding == "utf-32" or line_text.isascii():
+            return min(units, len(line_text))
+        total = 0
+        for i, c in enumerate(line_text):
+            if total >= units:
+                return i
+            total += _units(c, self.encoding)
+        return len(line_text)
+
+    def position(self, line1: int, col1: int) -> tuple[int, int]:
+        """A record's 1-based (line, code-point column) → LSP (line, character), clamped to the text."""
+        line0 = line1 - 1
+        if line0 < 0:
+            return 0, 0
+        if line0 >= len(self.starts):
+            last = len(self.starts) - 1
+            return last, self._to_units(self.line(last), len(self.line(last)))
+        text = self.line(line0)
+        return line0, self._to_units(text, col1 - 1)
+
+    def end_of_line(self, line1: int) -> tuple[int, int]:
+        line0 = max(0, min(line1 - 1, len(self.starts) - 1))
+        text = self.line(line0)
+        return line0, self._to_units(text, len(text))
+
+    def from_lsp(self, line0: int, character: int) -> tuple[int, int]:
+        """LSP (line, character) → 1-based (line, code-point column), clamped to the text."""
+        if line0 < 0:
+            return 1, 1
+        if line0 >= len(self.starts):
+            last = len(self.starts) - 1
+            return last + 1, len(self.line(last)) + 1
+        return line0 + 1, self._from_units(self.line(line0), character) + 1
+
+    def offset(self, line0: int, character: int) -> int:
+        """LSP (line, character) → index into the text (clamped), for applying incremental edits."""
+        if line0 < 0:
+            return 0
+        if line0 >= len(self.starts):
+            return len(self.text)
+        return self.starts[line0] + self._from_units(self.line(line0), character)
+
+
+def apply_change(text: str, start: tuple[int, int], end: tuple[int, int], new_text: str,
+                 encoding: str = "utf-16") -> str:
+    """An incremental didChange edit: replace the LSP range start..end (clamped; reversed ends swapped)."""
+    index = LineIndex(text, encoding)
+    a = index.offset(*start)
+    b = index.offset(*end)
+    if b < a:
+        a, b = b, a
+    return text[:a] + new_text + text[b:]
+
+
+def span_contains(span: Span, line1: int, col1: int) -> bool:
+    """Is the 1-based (line, col) inside span (start inclusive, end exclusive)?"""
+    if (line1, col1) < (span.line, span.col):
+        return False
+    return (line1, col1) < (span.end_line, span.end_col)
+
+
+def span_size(span: Span) -> tuple[int, int]:
+    """For picking the innermost span: fewer lines first, then fewer columns."""
+    return span.end_line - span.line, (span.end_col - span.col) if span.end_line == span.line else 10**9
+
+
+def layer_at(models: Sequence[ModelRecord], line1: int, col1: int):
+    """The innermost layer call under (line, col): (model, index, layer) or None."""
+    best = None
+    for model in models:
+        for i, layer in enumerate(model.layers):
+            if span_contains(layer.span, line1, col1):
+                if best is None or span_size(layer.span) < span_size(best[2].span):
+                    best = (model, i, layer)
+    return best
+
+
+def model_at(models: Sequence[ModelRecord], line1: int, col1: int) -> Optional[ModelRecord]:
+    """The model whose variable name is under (line, col); or, for the call's own first line, a position
+    before the first layer (on `nn.Sequential(` itself)."""
+    for model in models:
+        if model.name_span is not None and span_contains(model.name_span, line1, col1):
+            return model
+    for model in models:
+        s = model.span
+        if line1 != s.line or not span_contains(s, line1, col1):
+            continue
+        first = model.layers[0].span if model.layers else None
+        if first is None or (first.line, first.col) > (line1, col1):
+            return model
+    return None
+
+
+def hint_line(model: ModelRecord) -> int:
+    """1-based line that carries the model's total: the assignment's line."""
+    return model.name_span.line if model.name_span is not None else model.span.line
+
+
+def lens_span(model: ModelRecord) -> Span:
+    return model.name_span if model.name_span is not None else Span(model.span.line, model.span.col,
+                                                                     model.span.line, model.span.col)
+
+
+__all__ = [
+    "HintConfig", "Settings", "LineIndex", "apply_change", "code_lens_title", "diagnostic_href",
+    "filter_diagnostics", "fmt_bytes", "fmt_compact", "fmt_count", "hint_line", "layer_at",
+    "layer_hint_label", "layer_markdown", "lens_span", "model_at", "model_hint_label", "model_markdown",
+    "model_totals_markdown", "parse_input_shape", "parse_settings", "severity_number", "shape_text",
+    "span_contains",
+]

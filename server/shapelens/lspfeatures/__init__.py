@@ -1,0 +1,1 @@
+"""Parts of the language server (shapelens.lsp) kept in their own modules."""
