@@ -869,3 +869,34 @@ async def test_internal_errors_are_logged_and_answered_empty():
     assert report.kind == "full" and report.items == []
     assert len(sent) == 4 and all(p.type == types.MessageType.Log for p in sent)
     assert all("internal error" in p.message and "Traceback" not in p.message for p in sent)
+
+
+async def test_quick_fix_through_the_server_makes_torch_accept_the_model(nvim: LanguageClient, tmp_path):
+    """textDocument/codeAction on the SL106 of BROKEN: the preferred fix, applied, gives a model real torch
+    runs (4096 features by hand: 16·16·16), and shapelens then reports no error."""
+    import torch
+
+    from shapelens.analysis import analyze_source
+    from shapelens.fixes import TextEdit, apply_edits
+
+    path, uri = write(tmp_path, "broken.py", BROKEN)
+    open_doc(nvim, uri, BROKEN)
+    report = await pull(nvim, uri)
+    sl106 = next(d for d in report.items if d.code == "SL106")
+    actions = await nvim.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=sl106.range,
+        context=types.CodeActionContext(diagnostics=[sl106])))
+    titles = [a.title for a in actions]
+    assert any("Ignore SL106" in t for t in titles)
+    fix = next(a for a in actions if a.is_preferred)
+    assert fix.kind == types.CodeActionKind.QuickFix and list(fix.diagnostics) == [sl106]
+    edits = fix.edit.changes[uri]
+    lines = BROKEN.splitlines(keepends=True)
+    # utf-8 was negotiated and BROKEN is ASCII: LSP columns + 1 are our 1-based columns
+    fixed = apply_edits(BROKEN, [TextEdit(e.range.start.line + 1, e.range.start.character + 1,
+                                          e.range.end.line + 1, e.range.end.character + 1, e.new_text) for e in edits])
+    assert len(lines) == len(fixed.splitlines(keepends=True))
+    assert not [d for d in analyze_source(fixed).diagnostics if d.severity == "error"]
+    ns: dict = {}
+    exec(compile(fixed, "fixed", "exec"), ns)
+    assert tuple(ns["broken"](torch.randn(1, 3, 32, 32)).shape) == (1, 10)

@@ -570,6 +570,15 @@ def create_server(isolate: bool = True) -> ShapelensServer:
                                command=types.Command(title=code_lens_title(m), command=""))
                 for m in entry.result.models]
 
+    # ------------------------------------------------------------------ quick fixes
+    @feature(types.TEXT_DOCUMENT_CODE_ACTION,
+             types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]), default=list)
+    async def code_action(params: types.CodeActionParams):
+        entry = await server.entry_for(params.text_document.uri)
+        if entry is None:
+            return []
+        return quick_fixes(entry, params, server.encoding)
+
     # ------------------------------------------------------------------ diagnostics (pull)
     def empty_report():
         return types.RelatedFullDocumentDiagnosticReport(items=[])
@@ -643,3 +652,26 @@ def run(tcp: Optional[str] = None, log_file: Optional[str] = None, log_level: st
 
 if __name__ == "__main__":  # pragma: no cover
     run()
+
+
+def quick_fixes(entry: "Entry", params: types.CodeActionParams, encoding: str) -> list:
+    """Code actions for the client's diagnostics in the request: the fixes of shapelens.fixes, each
+    attached to the diagnostic it repairs."""
+    from lsprotocol import converters
+
+    from .fixes import compute_fixes, lsp_code_action
+
+    asked = [d for d in params.context.diagnostics if d.source == "shapelens"]
+    keys = {(d.range.start.line, str(d.code)) for d in asked}
+    ours = [d for d in entry.result.diagnostics if (d.span.line - 1, d.code) in keys]
+    if not ours:
+        return []
+    converter = converters.get_converter()
+    actions = []
+    for fix in compute_fixes(entry.text, entry.result, diagnostics=ours):
+        action = converter.structure(lsp_code_action(entry.text, fix, params.text_document.uri, encoding),
+                                     types.CodeAction)
+        action.diagnostics = [d for d in asked
+                              if (d.range.start.line, str(d.code)) == (fix.diagnostic.span.line - 1, fix.code)]
+        actions.append(action)
+    return actions
