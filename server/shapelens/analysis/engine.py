@@ -78,6 +78,7 @@ class Analyzer:
         self.chunks: list[Chunk] = []
         self.extra_models: list[ModelRecord] = []   # modules and functional models (dataflow.py)
         self.loop_depth = 0
+        self.tensor_assignments: Optional[dict] = None   # inputs.py: `x = torch.randn(...)` by name
 
     # ------------------------------------------------------------------ driver
     def run(self) -> FileResult:

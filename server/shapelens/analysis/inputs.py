@@ -86,7 +86,9 @@ def example_input(an: "Analyzer", m: "ModelBuilder") -> Optional[tuple]:
         return None
     scope = getattr(m, "scope", None) or Scope()
     finder = _ExampleFinder(an, target, scope)
-    finder.tensors = _tensor_assignments(an)
+    if an.tensor_assignments is None:  # once per analysis, not once per model
+        an.tensor_assignments = _tensor_assignments(an)
+    finder.tensors = an.tensor_assignments
     for chunk in an.chunks:
         if chunk.module is None or target.split(".")[-1] not in chunk.text:
             continue

@@ -38,7 +38,7 @@ class Chunk:
 
 
 _CACHE: "OrderedDict[str, tuple]" = OrderedDict()
-_CACHE_SIZE = 65536
+_CACHE_SIZE = 4096  # ~27 KB a statement: bounds the server's memory (very large files re-parse)
 
 
 # libcst's native parser can overflow the C stack on very deep nesting (~1,500 brackets segfaults):

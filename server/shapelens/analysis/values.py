@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -183,6 +184,7 @@ def _compare(node: cst.Comparison, ev) -> Any:
     return True
 
 
+@functools.lru_cache(maxsize=4096)
 def _literal(text: str) -> Any:
     try:
         return ast.literal_eval(text)

@@ -1,0 +1,347 @@
+"""The incremental path (per-statement parse cache, and the server's didChange handling) must give
+exactly what a cold analysis of the same text gives.
+
+Random edit sequences (insert/delete characters and lines, change numbers inside layer calls, break
+a statement and later repair it by undo, duplicate lines) are applied to a sample text; after each
+edit the text is analysed with the warm cache (as the server does on every keystroke). At the end,
+and at random intermediate steps, the parse cache is cleared and the same text analysed cold:
+`FileResult.as_dict()` must be identical.
+
+Internal-error strictness (SHAPELENS_STRICT) is switched off here: raising on half-typed input is
+test_robustness.py's subject; this file checks only warm == cold (an internal error, if any, then
+shows up as the same diagnostic on both sides).
+
+The server half (didChange sequence vs a fresh didOpen in a new server) runs only when
+`shapelens.lsp` exists; it is skipped otherwise.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import random
+import sys
+import textwrap
+from unittest import mock
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from shapelens.analysis import analyze_source
+from shapelens.analysis import source as src
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+
+SAMPLE = textwrap.dedent('''\
+    """A sample module: torch and keras models, constants, a helper, comments."""
+    from collections import OrderedDict
+
+    import keras
+    import torch
+    import torch.nn as nn
+    from keras import layers
+
+    IMG = 28
+    C = 2 * 16
+    HIDDEN = 128
+    NUM_CLASSES = 10
+    FEATURES = 2 * C * (IMG // 4) * (IMG // 4)
+
+    # shapelens: input=(N, 1, IMG, IMG)
+    model = nn.Sequential(
+        nn.Conv2d(1, C, kernel_size=3, padding=1),
+        nn.BatchNorm2d(C),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(C, 2 * C, kernel_size=3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(FEATURES, HIDDEN),
+        nn.Dropout(0.1),
+        nn.Linear(HIDDEN, NUM_CLASSES),
+    )
+
+    net = nn.Sequential(
+        nn.Conv2d(3, 16, 5),
+        nn.ReLU(),
+        nn.AvgPool2d(2),
+        nn.Flatten(),
+        nn.Linear(16 * 14 * 14, 10),
+    )
+    out = net(torch.randn(1, 3, 32, 32))
+
+    head = nn.Sequential(OrderedDict([
+        ("fc1", nn.Linear(64, 128)),
+        ("act", nn.GELU()),
+        ("fc2", nn.Linear(128, NUM_CLASSES)),
+    ]))  # shapelens: input=(N, 64)
+
+
+    def make_mlp(width=64):
+        """A helper that builds a model from its argument."""
+        # shapelens: input=(N, 32)
+        return nn.Sequential(nn.Linear(32, width), nn.ReLU(), nn.Linear(width, 10))
+
+
+    blocks = []
+    for i in range(3):
+        blocks.append(nn.Linear(8 * 2 ** i, 8 * 2 ** (i + 1)))
+    # shapelens: input=(N, 8)
+    stack = nn.Sequential(*blocks)
+
+    kmodel = keras.Sequential([
+        keras.Input(shape=(IMG, IMG, 1)),
+        layers.Conv2D(32, 3, activation="relu"),
+        layers.MaxPooling2D(2),
+        layers.Flatten(),
+        layers.Dense(NUM_CLASSES, activation="softmax"),
+    ])
+
+    kseq = keras.Sequential()
+    kseq.add(layers.Dense(64, activation="relu"))
+    kseq.add(layers.Dropout(0.3))
+    kseq.add(layers.Dense(10))
+    kseq.build((None, 20))
+
+
+    class Trainer:
+        lr = 1e-3
+
+        def fit(self, model):
+            return model
+''')
+
+INSERT_CHARS = "a1 0(),[]:#=\"'\n\\.*9_"
+SNIPPETS = [
+    "    nn.ReLU(),",
+    "    nn.Conv2d(16, 32, 3),",
+    "    nn.Linear(10, 20),",
+    "    layers.Dense(7),",
+    "x = (",
+    "    )",
+    "def broken(:",
+    "WIDTH = 7",
+    "C = 3",
+    "IMG = 32",
+    "# shapelens: input=(N, 3, 64, 64)",
+    "# shapelens: ignore",
+    "model = nn.Sequential(nn.Linear(4, 5))",
+    "if IMG > 10:",
+    "  ",
+    "",
+    '"""',
+    "kseq.add(layers.Dense(3))",
+    "\t",
+]
+KINDS = ["insert_char", "delete_chars", "insert_line", "delete_line", "duplicate_line", "change_number",
+         "break", "undo"]
+
+
+def _layer_number_positions(text: str) -> list:
+    """(start, end) offsets of integer literals on lines with a layer call."""
+    out = []
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        if "nn." in line or "layers." in line:
+            i = 0
+            while i < len(line):
+                if line[i].isdigit() and (i == 0 or not (line[i - 1].isalnum() or line[i - 1] == "_")):
+                    j = i
+                    while j < len(line) and line[j].isdigit():
+                        j += 1
+                    out.append((offset + i, offset + j))
+                    i = j
+                else:
+                    i += 1
+        offset += len(line)
+    return out
+
+
+def apply_edit(text: str, kind: str, a: int, b: int, history: list) -> str:
+    """One edit, fully determined by (kind, a, b): hypothesis shrinks over plain integers."""
+    n = len(text)
+    lines = text.splitlines(keepends=True) or [""]
+    if kind == "insert_char":
+        pos = a % (n + 1)
+        return text[:pos] + INSERT_CHARS[b % len(INSERT_CHARS)] + text[pos:]
+    if kind == "delete_chars":
+        if not n:
+            return text
+        pos = a % n
+        return text[:pos] + text[pos + 1 + b % 3:]
+    if kind == "insert_line":
+        i = a % (len(lines) + 1)
+        return "".join(lines[:i] + [SNIPPETS[b % len(SNIPPETS)] + "\n"] + lines[i:])
+    if kind == "delete_line":
+        i = a % len(lines)
+        return "".join(lines[:i] + lines[i + 1:])
+    if kind == "duplicate_line":
+        i = a % len(lines)
+        return "".join(lines[: i + 1] + [lines[i] if lines[i].endswith("\n") else lines[i] + "\n"] + lines[i + 1:])
+    if kind == "change_number":
+        spots = _layer_number_positions(text)
+        if not spots:
+            return text
+        s, e = spots[a % len(spots)]
+        if b % 2:  # any size, often changing the digit count
+            return text[:s] + str(b % 300) + text[e:]
+        # one digit typed over another: same length, the kind of edit a cache keyed badly would miss
+        i = s + (b // 2) % (e - s)
+        return text[:i] + str((int(text[i]) + 1 + (b // 8) % 9) % 10) + text[i + 1:]
+    if kind == "break":  # drop a closing bracket or open one at a line end: a half-typed statement
+        closers = [i for i, c in enumerate(text) if c in ")]"]
+        if closers and b % 2 == 0:
+            pos = closers[a % len(closers)]
+            return text[:pos] + text[pos + 1:]
+        i = a % len(lines)
+        line = lines[i].rstrip("\n")
+        return "".join(lines[:i] + [line + "(\n"] + lines[i + 1:])
+    if kind == "undo":  # repair: back to an earlier text (Ctrl-Z), re-using cached statements
+        if len(history) < 2:
+            return text
+        return history[-(2 + a % min(len(history) - 1, 4))]
+    raise ValueError(kind)
+
+
+def cold(text: str, path: str = "sample.py") -> dict:
+    """Analyse with an empty parse cache, then put the warm cache back as it was."""
+    saved = list(src._CACHE.items())
+    src._CACHE.clear()
+    try:
+        return analyze_source(text, path).as_dict()
+    finally:
+        src._CACHE.clear()
+        src._CACHE.update(saved)
+
+
+def run_sequence(start: str, ops: list, check_every: int = 0) -> str:
+    with mock.patch.dict(os.environ):
+        os.environ.pop("SHAPELENS_STRICT", None)
+        src._CACHE.clear()
+        text = start
+        analyze_source(text, "sample.py")
+        history = [text]
+        warm = None
+        for step, (kind, a, b) in enumerate(ops):
+            text = apply_edit(text, kind, a, b, history)
+            history.append(text)
+            warm = analyze_source(text, "sample.py").as_dict()
+            if check_every and step % check_every == check_every - 1:
+                assert warm == cold(text), f"warm != cold after step {step} ({kind}, {a}, {b})"
+        if warm is None:
+            warm = analyze_source(text, "sample.py").as_dict()
+        src._CACHE.clear()
+        final_cold = analyze_source(text, "sample.py").as_dict()
+        assert warm == final_cold, f"warm != cold after {len(ops)} edits: {ops}"
+        return text
+
+
+def test_sample_is_meaningful():
+    """The sample exercises both frameworks and the cache (else the test below proves little)."""
+    result = analyze_source(SAMPLE, "sample.py")
+    frameworks = {m.framework for m in result.models}
+    assert frameworks == {"torch", "keras"}
+    assert len(result.models) >= 6
+    assert len(src.chunks_of(SAMPLE)) >= 15
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(KINDS), st.integers(0, 10 ** 6), st.integers(0, 10 ** 6)),
+                min_size=1, max_size=12))
+def test_random_edits_warm_equals_cold(ops):
+    run_sequence(SAMPLE, ops)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_long_seeded_sequences_checked_at_every_step(seed):
+    rng = random.Random(seed)
+    ops = [(rng.choice(KINDS), rng.randrange(10 ** 6), rng.randrange(10 ** 6)) for _ in range(40)]
+    run_sequence(SAMPLE, ops, check_every=1)
+
+
+def test_generated_file_with_evictions():
+    """A generated file bigger than a tiny cache: entries are evicted between (and during) analyses."""
+    import generate
+
+    text = generate.large_file(7, 300)
+    rng = random.Random(7)
+    ops = [(rng.choice(KINDS[:6]), rng.randrange(10 ** 6), rng.randrange(10 ** 6)) for _ in range(15)]
+    with mock.patch.object(src, "_CACHE_SIZE", 16):
+        run_sequence(text, ops, check_every=5)
+
+
+def test_identical_statements_share_cache_entries():
+    """Two identical statements share one parsed module; each keeps its own position."""
+    text = ("import torch.nn as nn\n\n"
+            "# shapelens: input=(N, 4)\nm = nn.Sequential(nn.Linear(4, 5))\n\n"
+            "# shapelens: input=(N, 4)\nm = nn.Sequential(nn.Linear(4, 5))\n")
+    warm = analyze_source(text, "dup.py").as_dict()
+    assert warm == cold(text, "dup.py")
+    lines = sorted(layer["line"] for m in warm["models"] for layer in m["layers"])
+    assert lines == [4, 7], lines
+
+
+# ---------------------------------------------------------------------- through the server
+
+def _lsp_ready() -> bool:
+    return importlib.util.find_spec("shapelens.lsp") is not None
+
+
+def _offset_to_position(text: str, offset: int) -> tuple:
+    """(line, UTF-16 character) of a character offset."""
+    line = text.count("\n", 0, offset)
+    start = text.rfind("\n", 0, offset) + 1
+    return line, len(text[start:offset].encode("utf-16-le")) // 2
+
+
+def text_change(old: str, new: str) -> tuple:
+    """The smallest single-range change turning old into new: (l0, c0, l1, c1, inserted)."""
+    p = 0
+    m = min(len(old), len(new))
+    while p < m and old[p] == new[p]:
+        p += 1
+    s = 0
+    while s < m - p and old[len(old) - 1 - s] == new[len(new) - 1 - s]:
+        s += 1
+    l0, c0 = _offset_to_position(old, p)
+    l1, c1 = _offset_to_position(old, len(old) - s)
+    return l0, c0, l1, c1, new[p:len(new) - s]
+
+
+@pytest.mark.skipif(not _lsp_ready(), reason="shapelens.lsp does not exist yet")
+@pytest.mark.parametrize("seed", range(2))
+def test_server_did_change_sequence_equals_fresh_open(seed, tmp_path):
+    from lspclient import LspClient, hint_key
+
+    rng = random.Random(100 + seed)
+    ops = [(rng.choice(KINDS), rng.randrange(10 ** 6), rng.randrange(10 ** 6)) for _ in range(25)]
+    uri = (tmp_path / "sample.py").as_uri()
+    text = SAMPLE
+    history = [text]
+    env = dict(os.environ)
+    env.pop("SHAPELENS_STRICT", None)
+    with LspClient(env=env, stderr_path=str(tmp_path / "server1.log")) as c:
+        c.initialize(root_uri=tmp_path.as_uri())
+        c.did_open(uri, text)
+        assert c.inlay_hints(uri, 0, text.count("\n") + 1), "no hints for the sample: the comparison would be vacuous"
+        for version, (kind, a, b) in enumerate(ops, start=2):
+            new = apply_edit(text, kind, a, b, history)
+            history.append(new)
+            c.did_change(uri, version, new, text_change(text, new))
+            text = new
+            c.inlay_hints(uri, 0, text.count("\n") + 1)  # the editor asks after each change
+        incremental = sorted(map(hint_key, c.inlay_hints(uri, 0, text.count("\n") + 1)))
+    with LspClient(env=env, stderr_path=str(tmp_path / "server2.log")) as c:
+        c.initialize(root_uri=tmp_path.as_uri())
+        c.did_open(uri, text)
+        fresh = sorted(map(hint_key, c.inlay_hints(uri, 0, text.count("\n") + 1)))
+    assert incremental == fresh
+
+
+def test_text_change_helper():
+    old, new = "ab\ncd\n", "ab\ncXd\n"
+    assert text_change(old, new) == (1, 1, 1, 1, "X")
+    assert text_change("abc", "ac") == (0, 1, 0, 2, "")
