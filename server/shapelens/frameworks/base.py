@@ -32,7 +32,6 @@ class Param:
 class Signature:
     params: tuple
     var_kwargs: bool = False  # the constructor takes **kwargs (Keras: name=, dtype=, ...)
-    var_positional: bool = False  # the constructor takes *args (nn.Identity)
 
     @staticmethod
     def parse(text: str) -> "Signature":
@@ -47,7 +46,7 @@ class Signature:
             params.append(Param(arg.arg, defaults[i - first_default] if i >= first_default else _NO_DEFAULT))
         for arg, d in zip(a.kwonlyargs, a.kw_defaults):
             params.append(Param(arg.arg, _NO_DEFAULT if d is None else ast.literal_eval(d), keyword_only=True))
-        return Signature(tuple(params), var_kwargs=a.kwarg is not None, var_positional=a.vararg is not None)
+        return Signature(tuple(params), var_kwargs=a.kwarg is not None)
 
 
 @dataclass
