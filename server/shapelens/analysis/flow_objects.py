@@ -105,18 +105,18 @@ class ClassInfo:
     class_attrs: dict = field(default_factory=dict)   # name -> value node (class-level constants)
 
     def method(self, name: str):
-        c: Optional[ClassInfo] = self
-        while c is not None:
-            if name in c.methods:
-                return c.methods[name], c
-            c = c.base
-        return None, None
+        return self._inherited("methods", name)
 
     def class_attr(self, name: str):
+        return self._inherited("class_attrs", name)
+
+    def _inherited(self, table: str, name: str):
+        """(value, defining class) from this class or the nearest base of this file that has it."""
         c: Optional[ClassInfo] = self
         while c is not None:
-            if name in c.class_attrs:
-                return c.class_attrs[name], c
+            entries = getattr(c, table)
+            if name in entries:
+                return entries[name], c
             c = c.base
         return None, None
 
