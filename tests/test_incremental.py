@@ -29,6 +29,8 @@ from hypothesis import strategies as st
 
 from shapelens.analysis import analyze_source
 from shapelens.analysis import source as src
+from shapelens.analysis import units
+from shapelens.analysis.engine import clear_caches
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
@@ -205,21 +207,29 @@ def apply_edit(text: str, kind: str, a: int, b: int, history: list) -> str:
     raise ValueError(kind)
 
 
+def _caches() -> list:
+    """Every cache the incremental path keeps: parsed statements, splits per path, names and results
+    of units."""
+    return [src._CACHE, src._SPLITS, units._NAMES, units._RESULTS]
+
+
 def cold(text: str, path: str = "sample.py") -> dict:
-    """Analyse with an empty parse cache, then put the warm cache back as it was."""
-    saved = list(src._CACHE.items())
-    src._CACHE.clear()
+    """Analyse with every cache empty, then put the warm caches back as they were."""
+    saved = [(cache, list(cache.items())) for cache in _caches()]
+    for cache, _ in saved:
+        cache.clear()
     try:
         return analyze_source(text, path).as_dict()
     finally:
-        src._CACHE.clear()
-        src._CACHE.update(saved)
+        for cache, items in saved:
+            cache.clear()
+            cache.update(items)
 
 
 def run_sequence(start: str, ops: list, check_every: int = 0) -> str:
     with mock.patch.dict(os.environ):
         os.environ.pop("SHAPELENS_STRICT", None)
-        src._CACHE.clear()
+        clear_caches()
         text = start
         analyze_source(text, "sample.py")
         history = [text]
@@ -232,7 +242,7 @@ def run_sequence(start: str, ops: list, check_every: int = 0) -> str:
                 assert warm == cold(text), f"warm != cold after step {step} ({kind}, {a}, {b})"
         if warm is None:
             warm = analyze_source(text, "sample.py").as_dict()
-        src._CACHE.clear()
+        clear_caches()
         final_cold = analyze_source(text, "sample.py").as_dict()
         assert warm == final_cold, f"warm != cold after {len(ops)} edits: {ops}"
         return text
@@ -269,7 +279,8 @@ def test_generated_file_with_evictions():
     text = generate.large_file(7, 300)
     rng = random.Random(7)
     ops = [(rng.choice(KINDS[:6]), rng.randrange(10 ** 6), rng.randrange(10 ** 6)) for _ in range(15)]
-    with mock.patch.object(src, "_CACHE_SIZE", 16):
+    with mock.patch.object(src, "_CACHE_SIZE", 16), mock.patch.object(units, "_RESULTS_SIZE", 4), \
+            mock.patch.object(units, "_NAMES_SIZE", 8):
         run_sequence(text, ops, check_every=5)
 
 

@@ -16,12 +16,12 @@ from typing import Any, Optional
 import libcst as cst
 
 from ..frameworks import catalogs
-from . import dataflow
+from . import dataflow, units
 from ..frameworks.base import BoundArgs, BoundLayer, Ctx, bind
 from .imports import Aliases, dotted
 from .records import Diagnostic, FileResult, LayerRecord, ModelRecord, Span
 from .shapes import UNKNOWN, Shape
-from .source import Chunk, chunks_of, split_lines
+from .source import Chunk, split
 from .values import Scope, Unknown, evaluate, first_unknown, short
 
 TORCH_SEQUENTIAL = {"torch.nn.Sequential"}
@@ -67,22 +67,23 @@ class ModelBuilder:
 
 
 class Analyzer:
-    def __init__(self, text: str, path: str, options: Options) -> None:
-        self.text = text
+    """The walk over one unit of a file (units.py): its statements in file order. `lines` are the whole
+    file's lines (directives are read from them)."""
+
+    def __init__(self, lines: list[str], path: str, options: Options, chunks: list[Chunk]) -> None:
         self.path = path
         self.options = options
-        self.lines = split_lines(text)
+        self.lines = lines
         self.aliases = Aliases()
         self.models: list[ModelBuilder] = []
         self.diagnostics: list[Diagnostic] = []
-        self.chunks: list[Chunk] = []
+        self.chunks: list[Chunk] = chunks
         self.extra_models: list[ModelRecord] = []   # modules and functional models (dataflow.py)
         self.loop_depth = 0
         self.tensor_assignments: Optional[dict] = None   # inputs.py: `x = torch.randn(...)` by name
 
     # ------------------------------------------------------------------ driver
-    def run(self) -> FileResult:
-        self.chunks = chunks_of(self.text)
+    def run(self) -> tuple[list[ModelRecord], list[Diagnostic]]:
         module_scope = Scope(kind="module")
         for chunk in self.chunks:
             if chunk.module is None:
@@ -90,16 +91,8 @@ class Analyzer:
             for stmt in chunk.module.body:
                 self.statement(stmt, chunk, module_scope)
         dataflow.finish(self)
-        result = FileResult(self.path)
-        for m in self.models:
-            if m.consumed:
-                continue
-            record = self.build_record(m)
-            result.models.append(record)
-        result.models.extend(self.extra_models)
-        result.models.sort(key=lambda r: (r.span.line, r.span.col))
-        result.diagnostics = self.filter_ignored(_dedupe(self.diagnostics))
-        return result
+        models = [self.build_record(m) for m in self.models if not m.consumed]
+        return models + self.extra_models, _dedupe(self.diagnostics)
 
     # ------------------------------------------------------------------ statements
     def block(self, body, chunk: Chunk, scope: Scope) -> None:
@@ -485,21 +478,23 @@ class Analyzer:
     def report(self, span: Span, code: str, severity: str, message: str, related=None) -> None:
         self.diagnostics.append(Diagnostic(span, code, severity, message, related or []))
 
-    def filter_ignored(self, diags: list[Diagnostic]) -> list[Diagnostic]:
-        kept = []
-        for d in diags:
-            ignored = set()
-            for ln in range(d.span.line, d.span.end_line + 1):
-                if 0 < ln <= len(self.lines):
-                    for m in _IGNORE_RE.finditer(self.lines[ln - 1]):
-                        ignored.update(c.strip().upper() for c in (m.group(1) or "*").split(","))
-            if "*" in ignored or d.code in ignored:
-                continue
-            kept.append(d)
-        return kept
-
 
 _IGNORE_RE = re.compile(r"#\s*shapelens:\s*ignore(?:\[([A-Za-z0-9_, ]+)\])?")
+
+
+def filter_ignored(diags: list[Diagnostic], lines: list[str]) -> list[Diagnostic]:
+    """Drop findings silenced by a `# shapelens: ignore[CODE]` comment on one of their lines."""
+    kept = []
+    for d in diags:
+        ignored = set()
+        for ln in range(d.span.line, d.span.end_line + 1):
+            if 0 < ln <= len(lines) and "shapelens" in lines[ln - 1]:
+                for m in _IGNORE_RE.finditer(lines[ln - 1]):
+                    ignored.update(c.strip().upper() for c in (m.group(1) or "*").split(","))
+        if "*" in ignored or d.code in ignored:
+            continue
+        kept.append(d)
+    return kept
 
 
 @dataclass(frozen=True)
@@ -723,9 +718,19 @@ def _has_node(v) -> bool:
 
 def analyze_source(text: str, path: str = "<string>", options: Optional[Options] = None) -> FileResult:
     """Analyse one file's text. Never raises for any input text: an internal error becomes an info
-    diagnostic (with SHAPELENS_STRICT=1, as in our tests, it is raised instead so that tests catch it)."""
+    diagnostic (with SHAPELENS_STRICT=1, as in our tests, it is raised instead so that tests catch it).
+
+    The file is split into units (units.py), each analysed on its own and cached by its statements'
+    text: after an edit only the edited unit is analysed again. Passing the same `path` on every call
+    for one document also lets the split itself be incremental (source.chunks_of)."""
+    options = options or Options()
     try:
-        return Analyzer(text, path, options or Options()).run()
+        lines, chunks = split(text, path)
+        result = FileResult(path)
+        for unit in units.group(chunks, lines):
+            models, diagnostics = _unit_result([chunks[i] for i in unit], lines, path, options)
+            result.models.extend(models)
+            result.diagnostics.extend(diagnostics)
     except RecursionError:
         return _failed(path, "the file is nested too deeply to analyse")
     except Exception as e:  # pragma: no cover - only reached through a bug
@@ -733,9 +738,43 @@ def analyze_source(text: str, path: str = "<string>", options: Optional[Options]
             raise
         return _failed(path, f"internal error while analysing this file ({type(e).__name__}: {e}); "
                              f"please report it")
+    result.models.sort(key=lambda r: (r.span.line, r.span.col))
+    result.diagnostics = filter_ignored(result.diagnostics, lines)
+    return result
+
+
+def _unit_result(chunks: list[Chunk], lines: list[str], path: str, options: Options) -> tuple:
+    key, base = units.unit_key(chunks, lines, options.default_torch_input)
+    hit = units.cache_get(key, base)
+    if hit is not None:
+        return hit
+    try:
+        found = Analyzer(lines, path, options, chunks).run()
+    except RecursionError:
+        found = [], [_unit_failed(chunks, "these statements are nested too deeply to analyse")]
+    except Exception as e:  # pragma: no cover - only reached through a bug
+        if os.environ.get("SHAPELENS_STRICT"):
+            raise
+        found = [], [_unit_failed(chunks, f"internal error while analysing these statements "
+                                          f"({type(e).__name__}: {e}); please report it")]
+    units.cache_put(key, base, found, chunks)
+    return found
+
+
+def _unit_failed(chunks: list[Chunk], message: str) -> Diagnostic:
+    line = chunks[-1].start_line + 1
+    return Diagnostic(Span(line, 1, line, 1), "SL001", "info", message)
 
 
 def _failed(path: str, message: str) -> FileResult:
     result = FileResult(path)
     result.diagnostics.append(Diagnostic(Span(1, 1, 1, 1), "SL001", "info", message))
     return result
+
+
+def clear_caches() -> None:
+    """Forget parsed statements, remembered splits and unit results: the next analysis is cold."""
+    from . import source
+
+    source.clear_caches()
+    units.clear_cache()

@@ -1,0 +1,325 @@
+"""Independent groups of statements ("units"), so that an edit re-analyses only the group it touches.
+
+The analysis walks a file statement by statement; what one top-level statement contributes depends
+only on the names it reads. So the file's statements are grouped: two statements that can influence
+each other through a name (one binds or changes it, the other mentions it) are in the same unit.
+Imports and plain constants (`N = 10`, `SIZE = (3, 32, 32)`: no call, no mutable value) do not join
+the statements that read them: they are copied into every unit that mentions them. Each unit is then
+analysed on its own (engine.analyze_unit) and its records are cached by the unit's key: the texts of
+its statements, the line just above each (a `# shapelens: input=` directive may sit there) and their
+positions relative to the unit's first statement. An edit changes one statement, hence one unit's
+key; every other unit is a cache hit, moved as a whole when lines were added or removed above it.
+
+Names come from `symtable` (CPython's own scoping, in C): a statement mentions every name of its
+module-level symbol table plus every global name used inside its functions and classes; it binds the
+module-level names it assigns or imports. A statement `symtable` rejects falls back to every
+identifier in its text, mentioned and bound (over-grouping is only slower, never wrong).
+"""
+from __future__ import annotations
+
+import ast
+import re
+import symtable
+from collections import OrderedDict, deque
+from dataclasses import dataclass, replace
+from typing import Optional
+
+from .records import Span
+from .source import Chunk
+
+_IDENT = re.compile(r"[^\W\d]\w*")
+
+
+@dataclass(frozen=True)
+class Names:
+    binds: frozenset    # module-level names it assigns, imports or defines
+    reads: frozenset    # module-level names whose value it uses (also inside its functions/classes)
+    pure: bool          # only imports and constant assignments: never joins the units reading it
+    star: bool = False  # `from m import *`: every unit gets it (what it binds is unknown)
+
+
+_NAMES: "OrderedDict[str, Names]" = OrderedDict()
+_NAMES_SIZE = 8192
+
+
+def names_of(text: str) -> Names:
+    hit = _NAMES.get(text)
+    if hit is None:
+        hit = _NAMES[text] = _names(text)
+        if len(_NAMES) > _NAMES_SIZE:
+            _NAMES.popitem(last=False)
+    return hit
+
+
+def _names(text: str) -> Names:
+    try:
+        tree = ast.parse(text)
+        table = symtable.symtable(text, "<statement>", "exec")
+    except (SyntaxError, ValueError, MemoryError, RecursionError, TypeError):
+        every = frozenset(_IDENT.findall(text))
+        return Names(every, every, False)
+    binds: set = set()
+    reads: set = set()
+    _collect(table, binds, reads, top=True)
+    star = any(isinstance(s, ast.ImportFrom) and any(a.name == "*" for a in s.names) for s in ast.walk(tree))
+    pure = all(_pure_statement(s) for s in tree.body)
+    return Names(frozenset(binds), frozenset(reads | _directive_names(text)), pure, star)
+
+
+def _collect(table, binds: set, reads: set, top: bool) -> None:
+    for sym in table.get_symbols():
+        name = sym.get_name()
+        if top:
+            if sym.is_referenced():
+                reads.add(name)
+            if sym.is_assigned() or sym.is_imported():
+                binds.add(name)
+        elif sym.is_global():
+            if sym.is_referenced():
+                reads.add(name)
+            if sym.is_declared_global() and sym.is_assigned():
+                binds.add(name)
+    for child in table.get_children():
+        _collect(child, binds, reads, top=False)
+
+
+_DIRECTIVE = re.compile(r"#\s*shapelens:\s*input\s*=(.*)")
+
+
+def _directive_names(text: str) -> set:
+    """Names in `# shapelens: input=(N, C, IMG, IMG)` comments: the directive evaluates them."""
+    if "shapelens" not in text:
+        return set()
+    return {name for m in _DIRECTIVE.finditer(text) for name in _IDENT.findall(m.group(1))}
+
+
+_CONSTANT_NODES = (ast.Constant, ast.Name, ast.Tuple, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare,
+                   ast.IfExp, ast.Attribute, ast.Subscript, ast.Slice, ast.JoinedStr, ast.FormattedValue,
+                   ast.Load, ast.operator, ast.unaryop, ast.boolop, ast.cmpop)
+
+
+def _pure_statement(stmt: ast.stmt) -> bool:
+    if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.Pass)):
+        return True
+    if isinstance(stmt, ast.Try):  # try: import torch / except ImportError: torch = None
+        blocks = [stmt.body, stmt.orelse, stmt.finalbody] + [h.body for h in stmt.handlers]
+        return all(_pure_statement(s) for b in blocks for s in b)
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):  # a docstring
+        return True
+    if isinstance(stmt, ast.Assign):
+        targets, value = stmt.targets, stmt.value
+    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        targets, value = [stmt.target], stmt.value
+    else:
+        return False
+    if not all(_plain_target(t) for t in targets):
+        return False
+    return all(isinstance(n, _CONSTANT_NODES) for n in ast.walk(value))
+
+
+def _plain_target(t: ast.expr) -> bool:
+    if isinstance(t, ast.Name):
+        return True
+    return isinstance(t, ast.Tuple) and all(isinstance(e, ast.Name) for e in t.elts)
+
+
+def group(chunks: list[Chunk], lines: list[str]) -> list[list[int]]:
+    """The units of a file: lists of chunk indices in file order. Chunks that did not parse are in no
+    unit (the walk skips them anyway). Statements are joined through a name only when one of them
+    reads it: two statements that merely assign `_` do not influence each other."""
+    marked = {i for i, line in enumerate(lines) if "shapelens" in line}   # directive lines, rare
+    signature = [_with_directive_above(names_of(c.text), c, lines) if c.module is not None and (c.start_line - 1)
+                 in marked else names_of(c.text) if c.module is not None else None for c in chunks]
+    for old_signature, old_units in _GROUPS:
+        if old_signature == signature:  # an edit inside a statement rarely changes what it binds or reads
+            return old_units
+    units = _group(signature)
+    _GROUPS.append((signature, units))
+    return units
+
+
+_GROUPS: "deque[tuple[list, list]]" = deque(maxlen=8)
+
+
+def _group(signature: list) -> list[list[int]]:
+    live = [i for i, n in enumerate(signature) if n is not None]
+    names = {i: signature[i] for i in live}
+    pure = {i for i in live if names[i].pure}
+    # A constant computed from a non-constant name is not a constant: repeat until nothing changes.
+    while True:
+        impure_names = set()
+        for i in live:
+            if i not in pure:
+                impure_names |= names[i].binds
+        demoted = {i for i in pure if names[i].reads & impure_names}
+        if not demoted:
+            break
+        pure -= demoted
+    parent = {i: i for i in live if i not in pure}
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    readers: dict = {}
+    binders: dict = {}
+    for i in parent:
+        for name in names[i].reads & impure_names:
+            readers.setdefault(name, []).append(i)
+        for name in names[i].binds:
+            binders.setdefault(name, []).append(i)
+    for name, joined in readers.items():
+        first = find(joined[0])
+        for i in joined[1:] + binders.get(name, []):
+            other = find(i)
+            if other != first:
+                parent[max(first, other)] = min(first, other)
+                first = min(first, other)
+    members: dict = {}
+    for i in parent:
+        members.setdefault(find(i), []).append(i)
+    pure_binders: dict = {}
+    stars = [i for i in pure if names[i].star]
+    for i in pure:
+        for name in names[i].binds:
+            pure_binders.setdefault(name, []).append(i)
+    units = []
+    for root in sorted(members):
+        unit = set(members[root]) | set(stars)
+        todo = list(unit)
+        while todo:  # the constants the unit reads, and the constants those read
+            for name in names[todo.pop()].reads:
+                for k in pure_binders.get(name, ()):
+                    if k not in unit:
+                        unit.add(k)
+                        todo.append(k)
+        units.append(sorted(unit))
+    return units
+
+
+def _with_directive_above(names: Names, chunk: Chunk, lines: list[str]) -> Names:
+    """A directive on the line just above a statement belongs to it."""
+    extra = _directive_names(lines[chunk.start_line - 1])
+    if not extra or extra <= names.reads:
+        return names
+    return replace(names, reads=names.reads | extra)
+
+
+# ---------------------------------------------------------------------- the cache of unit results
+
+@dataclass
+class _Entry:
+    base: int            # 0-based line of the unit's first non-constant statement when analysed
+    models: list
+    diagnostics: list
+    movable: bool        # every position is in a non-constant statement and no text names a line
+
+
+_RESULTS: "OrderedDict[tuple, _Entry]" = OrderedDict()
+_RESULTS_SIZE = 2048   # units; a 3,000-line file has ~300
+
+
+def unit_key(chunks: list[Chunk], lines: list[str], default_input) -> tuple[tuple, int]:
+    """The key of a unit's result, and its base line. Constants enter by text only (moving them does not
+    move any result); other statements by text, the line above (directives) and position relative to
+    the base, so that a unit moved as a whole by an edit above it is still a hit. Remembered on the
+    unit's last chunk (the first is often a shared import): the same chunk objects (an edit elsewhere) have the same key."""
+    memo = getattr(chunks[-1], "_unit_key", None)
+    if memo is not None and memo[0] == default_input and len(memo[1]) == len(chunks) and \
+            all(a is b for a, b in zip(memo[1], chunks)):
+        return memo[2], memo[3]
+    moving = [c for c in chunks if not names_of(c.text).pure]
+    base = (moving or chunks)[0].start_line
+    parts = []
+    for c in chunks:
+        if names_of(c.text).pure:
+            parts.append(c.text)
+        else:
+            above = lines[c.start_line - 1] if 0 < c.start_line <= len(lines) else ""
+            parts.append((c.text, above if "shapelens" in above else "", c.start_line - base))
+    key = (repr(default_input), tuple(parts))
+    chunks[-1]._unit_key = (default_input, tuple(chunks), key, base)  # type: ignore[attr-defined]
+    return key, base
+
+
+def cache_get(key: tuple, base: int) -> Optional[tuple]:
+    entry = _RESULTS.get(key)
+    if entry is None:
+        return None
+    _RESULTS.move_to_end(key)
+    if entry.base != base:
+        if not entry.movable:
+            return None
+        delta = base - entry.base
+        entry.models = [_moved_model(m, delta) for m in entry.models]
+        entry.diagnostics = [_moved_diagnostic(d, delta) for d in entry.diagnostics]
+        entry.base = base
+    return entry.models, entry.diagnostics
+
+
+def cache_put(key: tuple, base: int, found: tuple, chunks: list[Chunk]) -> None:
+    models, diagnostics = found
+    _RESULTS[key] = _Entry(base, models, diagnostics, _movable(models, diagnostics, chunks))
+    if len(_RESULTS) > _RESULTS_SIZE:
+        _RESULTS.popitem(last=False)
+
+
+def clear_cache() -> None:
+    _RESULTS.clear()
+    _NAMES.clear()
+    _GROUPS.clear()
+
+
+_LINE_IN_TEXT = re.compile(r"\bline \d")
+_LINE_NAME = re.compile(r"^(Sequential|Model) at line (\d+)$")
+
+
+def _movable(models: list, diagnostics: list, chunks: list[Chunk]) -> bool:
+    lines = set()
+    for c in chunks:
+        if not names_of(c.text).pure:
+            lines.update(range(c.start_line + 1, c.start_line + c.text.count("\n") + 1))
+    spans, texts = [], []
+    for m in models:
+        spans += [m.span, m.name_span] + [l.span for l in m.layers] + [s.span for s in m.steps]
+        texts += [m.input_source] + [s.text for s in m.steps]
+        for l in m.layers:
+            texts += [l.name, l.type] + [t for _, t in l.formulas] + list(l.unknown_reasons)
+        for s in m.steps:
+            texts += s.unknown_reasons
+    for d in diagnostics:
+        spans += [d.span] + [s for s, _ in d.related]
+        texts += [d.message] + [t for _, t in d.related]
+    if any(s is not None and (s.line not in lines or s.end_line not in lines) for s in spans):
+        return False
+    return not any(isinstance(t, str) and _LINE_IN_TEXT.search(t) for t in texts)
+
+
+def _moved(span, delta: int):
+    if span is None:
+        return None
+    return Span(span.line + delta, span.col, span.end_line + delta, span.end_col)
+
+
+def _copy(obj, **changes):
+    """A shallow copy with some fields changed (dataclasses.replace re-runs __init__: 5x slower)."""
+    new = object.__new__(type(obj))
+    new.__dict__.update(obj.__dict__)
+    new.__dict__.update(changes)
+    return new
+
+
+def _moved_model(m, delta: int):
+    name = m.name
+    match = _LINE_NAME.match(name) if isinstance(name, str) else None
+    if match:
+        name = f"{match.group(1)} at line {int(match.group(2)) + delta}"
+    return _copy(m, name=name, span=_moved(m.span, delta), name_span=_moved(m.name_span, delta),
+                 layers=[_copy(l, span=_moved(l.span, delta)) for l in m.layers],
+                 steps=[_copy(s, span=_moved(s.span, delta)) for s in m.steps])
+
+
+def _moved_diagnostic(d, delta: int):
+    return _copy(d, span=_moved(d.span, delta), related=[(_moved(s, delta), t) for s, t in d.related])

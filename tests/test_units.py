@@ -1,0 +1,192 @@
+"""Units (analysis/units.py): which statements are analysed together, and that an edit re-analyses only
+its own unit while the result stays what a cold analysis gives (the latter is also tested at random in
+test_incremental.py).
+
+Grouping tests are written as annotated source: each top-level statement carries a `# unit: X` tag
+(pure constants and imports carry `# shared`), and the test checks that statements with the same tag,
+and only those, share a unit, and that a shared statement appears in the units that read it.
+"""
+from __future__ import annotations
+
+import textwrap
+from unittest import mock
+
+import pytest
+
+from shapelens.analysis import analyze_source, engine, source, units
+from shapelens.analysis.engine import clear_caches
+
+
+def _units_of(text: str) -> tuple[list, list]:
+    lines, chunks = source.split(text)
+    return chunks, units.group(chunks, lines)
+
+
+def _tag(chunk) -> str:
+    for line in chunk.text.splitlines():
+        if "# unit:" in line:
+            return line.split("# unit:")[1].split()[0]
+        if "# shared" in line:
+            return "shared"
+    raise AssertionError(f"untagged statement: {chunk.text!r}")
+
+
+def check_grouping(text: str, shared_in: dict = None) -> None:
+    """Statements with the same tag form one unit (plus the shared constants they read)."""
+    text = textwrap.dedent(text)
+    chunks, groups = _units_of(text)
+    seen = {}
+    for unit in groups:
+        tags = {_tag(chunks[i]) for i in unit} - {"shared"}
+        assert len(tags) == 1, f"one unit mixes {tags}"
+        tag = tags.pop()
+        assert tag not in seen, f"`{tag}` split over two units"
+        seen[tag] = [chunks[i].text.strip().splitlines()[0] for i in unit if _tag(chunks[i]) == "shared"]
+    expected = {_tag(c) for c in chunks} - {"shared"}
+    assert set(seen) == expected
+    for tag, firsts in (shared_in or {}).items():
+        assert seen[tag] == firsts, (tag, seen[tag])
+
+
+def test_models_are_separate_units_and_read_shared_constants():
+    check_grouping('''\
+        import torch.nn as nn  # shared
+        N = 10  # shared
+        HIDDEN = 4 * N  # shared
+        a = nn.Sequential(nn.Linear(N, 5))  # unit: a
+        b = nn.Sequential(nn.Linear(HIDDEN, 5))  # unit: b
+        c = nn.Sequential(nn.Linear(3, 5))  # unit: c
+        ''', shared_in={"a": ["import torch.nn as nn  # shared", "N = 10  # shared"],
+                        "b": ["import torch.nn as nn  # shared", "N = 10  # shared", "HIDDEN = 4 * N  # shared"],
+                        "c": ["import torch.nn as nn  # shared"]})
+
+
+def test_statements_that_change_a_model_join_it():
+    check_grouping('''\
+        import keras  # shared
+        from keras import layers  # shared
+        m = keras.Sequential()  # unit: m
+        m.add(layers.Dense(4))  # unit: m
+        other = keras.Sequential([layers.Dense(2)])  # unit: other
+        m.build((None, 8))  # unit: m
+        ''')
+
+
+def test_lists_example_inputs_and_nested_models_join():
+    check_grouping('''\
+        import torch  # shared
+        import torch.nn as nn  # shared
+        blocks = []  # unit: net
+        for i in range(3):  # unit: net
+            blocks.append(nn.Linear(4, 4))
+        net = nn.Sequential(*blocks)  # unit: net
+        x = torch.randn(1, 4)  # unit: net
+        net(x)  # unit: net
+        features = nn.Sequential(nn.Conv2d(1, 4, 3))  # unit: big
+        big = nn.Sequential(features, nn.Flatten())  # unit: big
+        lonely = nn.Sequential(nn.ReLU())  # unit: lonely
+        ''')
+
+
+def test_assigning_a_throwaway_name_twice_does_not_join():
+    check_grouping('''\
+        import torch  # shared
+        import torch.nn as nn  # shared
+        a = nn.Sequential(nn.Linear(4, 4))  # unit: a
+        _ = a(torch.randn(1, 4))  # unit: a
+        b = nn.Sequential(nn.Linear(4, 4))  # unit: b
+        _ = b(torch.randn(1, 4))  # unit: b
+        ''')
+
+
+def test_module_classes_join_their_instantiation_and_parts():
+    check_grouping('''\
+        import torch.nn as nn  # shared
+        WIDTH = 8  # shared
+        class Block(nn.Module):  # unit: net
+            def __init__(self, c):
+                super().__init__()
+                self.conv = nn.Conv2d(c, c, 3, padding=1)
+            def forward(self, x):
+                return self.conv(x)
+        class Net(nn.Module):  # unit: net
+            def __init__(self):
+                super().__init__()
+                self.block = Block(WIDTH)
+            def forward(self, x):
+                return self.block(x)
+        net = Net()  # unit: net
+        class Other(nn.Module):  # unit: other
+            def forward(self, x):
+                return x
+        ''')
+
+
+def test_a_constant_computed_at_run_time_is_not_shared():
+    check_grouping('''\
+        import torch.nn as nn  # shared
+        import os  # shared
+        WIDTH = int(os.environ.get("W", 8))  # unit: w
+        a = nn.Sequential(nn.Linear(WIDTH, 2))  # unit: w
+        b = nn.Sequential(nn.Linear(WIDTH, 3))  # unit: w
+        c = nn.Sequential(nn.Linear(2, 3))  # unit: c
+        ''')
+
+
+def test_directive_names_and_star_imports_reach_the_unit():
+    text = textwrap.dedent('''\
+        from torch.nn import *
+        IMG = 28
+        # shapelens: input=(N, 1, IMG, IMG)
+        net = Sequential(Conv2d(1, 4, 3), Flatten(), Linear(4 * 26 * 26, 10))
+        ''')
+    result = analyze_source(text, "star.py")
+    (model,) = result.models
+    assert model.input_shape.text() == "(N, 1, 28, 28)"
+    assert [l.output_shape.text() for l in model.layers] == ["(N, 4, 26, 26)", "(N, 2704)", "(N, 10)"]
+
+
+def test_an_edit_reanalyses_only_its_unit():
+    """Ten models; changing a number in one of them runs the walk for one unit only, and moving
+    everything down by a line runs it for none (the cached results are moved). The directive of the
+    edited model also sits on the line above the next one, so that one is analysed again too."""
+    clear_caches()
+    models = "\n".join(f"m{i} = nn.Sequential(nn.Linear({i + 1}, 5), nn.ReLU())" + (
+        f"  # shapelens: input=(N, {i + 1})" if i in (3, 4) else "") for i in range(10))
+    models += "\n" + "\n".join(f"m{i}(torch.randn(2, {i + 1}))" for i in range(10) if i not in (3, 4))
+    text = "import torch\nimport torch.nn as nn\n\n" + models + "\n"
+    analyze_source(text, "ten.py")
+    runs = []
+    real_run = engine.Analyzer.run
+
+    def counting(self):
+        runs.append(len(self.chunks))
+        return real_run(self)
+
+    with mock.patch.object(engine.Analyzer, "run", counting):
+        edited = text.replace("nn.Linear(7, 5)", "nn.Linear(7, 6)")
+        warm = analyze_source(edited, "ten.py")
+        assert len(runs) == 1
+        runs.clear()
+        edited = edited.replace("nn.Linear(4, 5)", "nn.Linear(4, 6)")
+        warm = analyze_source(edited, "ten.py")
+        assert len(runs) == 2
+        runs.clear()
+        moved = analyze_source("# a comment on top\n" + edited, "ten.py")
+        assert runs == []
+    assert moved.models[3].layers[0].output_shape.text() == "(N, 6)"
+    assert moved.models[6].layers[0].output_shape.text() == "(2, 6)"
+    assert [m.span.line - 1 for m in moved.models] == [m.span.line for m in warm.models]
+    clear_caches()
+    assert analyze_source("# a comment on top\n" + edited, "ten.py").as_dict() == moved.as_dict()
+
+
+@pytest.mark.parametrize("text", [
+    "x = (\n",                      # does not parse at all
+    "nonlocal x\n",                 # parses, but symtable rejects it
+    "def f(:\n    pass\nimport torch.nn as nn\nm = nn.Sequential(nn.ReLU())\n",
+])
+def test_odd_statements_do_not_break_grouping(text):
+    chunks, groups = _units_of(text)
+    assert all(0 <= i < len(chunks) for unit in groups for i in unit)
+    analyze_source(text, "odd.py")
