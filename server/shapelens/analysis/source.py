@@ -11,7 +11,7 @@ import ast
 import io
 import warnings
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 
 import libcst as cst
@@ -20,13 +20,33 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from .records import Span
 
 
-@dataclass
 class Chunk:
-    start_line: int          # 0-based line of the statement's first line in the file
-    text: str
-    module: Optional[cst.Module] = None
-    error: Optional[str] = None
-    _positions: Optional[dict] = field(default=None, repr=False)
+    """One top-level statement: its text and first line; parsed with libcst the first time its module
+    is asked for (a statement no model depends on is never parsed)."""
+
+    def __init__(self, start_line: int, text: str, parsed: Optional[tuple] = None,
+                 positions: Optional[dict] = None) -> None:
+        self.start_line = start_line     # 0-based line of the statement's first line in the file
+        self.text = text
+        self._parsed = parsed            # (module or None, error or None), once parsed
+        self._positions = positions
+
+    def __repr__(self) -> str:
+        return f"Chunk(line {self.start_line + 1}, {self.text[:30]!r})"
+
+    @property
+    def module(self) -> Optional[cst.Module]:
+        if self._parsed is None:
+            self._parsed = _parse_cached(self.text)[:2]
+        return self._parsed[0]
+
+    @property
+    def error(self) -> Optional[str]:
+        self.module  # noqa: B018 - parses on first use
+        return self._parsed[1]  # type: ignore[index]
+
+    def moved(self, delta: int) -> "Chunk":
+        return Chunk(self.start_line + delta, self.text, self._parsed, self._positions)
 
     def span(self, node: cst.CSTNode) -> Span:
         if self._positions is None:
@@ -239,8 +259,7 @@ def _chunk(lines: list[str], first: int, last: int) -> Chunk:
     body = "".join(lines[first:last])
     if not body.endswith("\n"):
         body += "\n"
-    module, error, _ = _parse_cached(body)
-    return Chunk(first, body, module, error)
+    return Chunk(first, body)
 
 
 def _common(same, limit: int) -> int:
@@ -304,7 +323,7 @@ def _resplit(old: _Split, text: str, lines: list[str]) -> Optional[_Split]:
         [(a + delta, b + delta) for a, b in ranges[j + 1:]]
     chunks = old.chunks[:i] + [_chunk(lines, a, b) for a, b in new_ranges[i:i + len(inner)]]
     for c in old.chunks[j + 1:]:
-        chunks.append(c if not delta else Chunk(c.start_line + delta, c.text, c.module, c.error, c._positions))
+        chunks.append(c.moved(delta) if delta else c)
     return _Split(text, lines, new_ranges, old.parsed, chunks)
 
 

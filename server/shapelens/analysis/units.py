@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import re
 import symtable
+import warnings
 from collections import OrderedDict, deque
 from dataclasses import dataclass, replace
 from typing import Optional
@@ -42,22 +43,34 @@ _NAMES: "OrderedDict[str, Names]" = OrderedDict()
 _NAMES_SIZE = 8192
 
 
-def names_of(text: str) -> Names:
-    hit = _NAMES.get(text)
-    if hit is None:
+def names_of(text: str) -> Optional[Names]:
+    """The statement's names; None when `ast` cannot parse it (see _signature)."""
+    hit = _NAMES.get(text, _NAMES)
+    if hit is _NAMES:
         hit = _NAMES[text] = _names(text)
         if len(_NAMES) > _NAMES_SIZE:
             _NAMES.popitem(last=False)
-    return hit
+    return hit  # type: ignore[return-value]
 
 
-def _names(text: str) -> Names:
+def _every_identifier(text: str) -> Names:
+    every = frozenset(_IDENT.findall(text))
+    return Names(every, every, False)
+
+
+def _names(text: str) -> Optional[Names]:
     try:
-        tree = ast.parse(text)
-        table = symtable.symtable(text, "<statement>", "exec")
+        with warnings.catch_warnings():  # "invalid escape sequence" and the like: not ours to print
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
     except (SyntaxError, ValueError, MemoryError, RecursionError, TypeError):
-        every = frozenset(_IDENT.findall(text))
-        return Names(every, every, False)
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            table = symtable.symtable(text, "<statement>", "exec")
+    except (SyntaxError, ValueError, MemoryError, RecursionError, TypeError):
+        return _every_identifier(text)
     binds: set = set()
     reads: set = set()
     _collect(table, binds, reads, top=True)
@@ -128,8 +141,7 @@ def group(chunks: list[Chunk], lines: list[str]) -> list[list[int]]:
     unit (the walk skips them anyway). Statements are joined through a name only when one of them
     reads it: two statements that merely assign `_` do not influence each other."""
     marked = {i for i, line in enumerate(lines) if "shapelens" in line}   # directive lines, rare
-    signature = [_with_directive_above(names_of(c.text), c, lines) if c.module is not None and (c.start_line - 1)
-                 in marked else names_of(c.text) if c.module is not None else None for c in chunks]
+    signature = [_signature(c, lines, marked) for c in chunks]
     for old_signature, old_units in _GROUPS:
         if old_signature == signature:  # an edit inside a statement rarely changes what it binds or reads
             return old_units
@@ -139,6 +151,20 @@ def group(chunks: list[Chunk], lines: list[str]) -> list[list[int]]:
 
 
 _GROUPS: "deque[tuple[list, list]]" = deque(maxlen=8)
+
+
+def _signature(chunk: Chunk, lines: list[str], marked: set) -> Optional[Names]:
+    """What grouping needs of a statement: its names, or None for a statement the walk will skip. A
+    statement `ast` rejects is parsed with libcst only then (rare: half-typed code); if libcst takes it,
+    every identifier in it counts as read and bound."""
+    names = names_of(chunk.text)
+    if names is None:
+        if chunk.module is None:
+            return None
+        names = _every_identifier(chunk.text)
+    if chunk.start_line - 1 in marked:
+        names = _with_directive_above(names, chunk, lines)
+    return names
 
 
 def _group(signature: list) -> list[list[int]]:
@@ -230,11 +256,11 @@ def unit_key(chunks: list[Chunk], lines: list[str], default_input) -> tuple[tupl
     if memo is not None and memo[0] == default_input and len(memo[1]) == len(chunks) and \
             all(a is b for a, b in zip(memo[1], chunks)):
         return memo[2], memo[3]
-    moving = [c for c in chunks if not names_of(c.text).pure]
+    moving = [c for c in chunks if not _pure(c)]
     base = (moving or chunks)[0].start_line
     parts = []
     for c in chunks:
-        if names_of(c.text).pure:
+        if _pure(c):
             parts.append(c.text)
         else:
             above = lines[c.start_line - 1] if 0 < c.start_line <= len(lines) else ""
@@ -242,6 +268,11 @@ def unit_key(chunks: list[Chunk], lines: list[str], default_input) -> tuple[tupl
     key = (repr(default_input), tuple(parts))
     chunks[-1]._unit_key = (default_input, tuple(chunks), key, base)  # type: ignore[attr-defined]
     return key, base
+
+
+def _pure(chunk: Chunk) -> bool:
+    names = names_of(chunk.text)
+    return names is not None and names.pure
 
 
 def cache_get(key: tuple, base: int) -> Optional[tuple]:
@@ -279,7 +310,7 @@ _LINE_NAME = re.compile(r"^(Sequential|Model) at line (\d+)$")
 def _movable(models: list, diagnostics: list, chunks: list[Chunk]) -> bool:
     lines = set()
     for c in chunks:
-        if not names_of(c.text).pure:
+        if not _pure(c):
             lines.update(range(c.start_line + 1, c.start_line + c.text.count("\n") + 1))
     spans, texts = [], []
     for m in models:
