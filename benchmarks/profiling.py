@@ -97,7 +97,7 @@ def main(argv=None) -> int:
         ap.error("which: edit and/or cold")
 
     from shapelens.analysis import Options, analyze_source
-    from shapelens.analysis import source as src
+    from shapelens.analysis.engine import clear_caches
 
     text = generate.large_file(0, args.lines)
     targets = spread(generate.edit_targets(text), 10)
@@ -110,7 +110,7 @@ def main(argv=None) -> int:
                 lambda: analyze_source(edited, "large.py", Options()), args.top, args.pyinstrument)
     if "cold" in args.which:
         analyze_source(text, "large.py", Options())  # code paths warmed, then the cache emptied
-        src._CACHE.clear()
+        clear_caches()
         profile("cold path: analyze_source, parse cache cleared",
                 lambda: analyze_source(text, "large.py", Options()), args.top, args.pyinstrument)
     return 0

@@ -181,9 +181,9 @@ def bench_references(rep: Report, text: str, runs: int) -> dict:
 
 def bench_inprocess(rep: Report, text: str, runs: int) -> dict:
     from shapelens.analysis import Options, analyze_source
-    from shapelens.analysis import source as src
+    from shapelens.analysis.engine import clear_caches
 
-    cold = timed(lambda i: analyze_source(text, "large.py", Options()), runs, setup=lambda i: src._CACHE.clear(),
+    cold = timed(lambda i: analyze_source(text, "large.py", Options()), runs, setup=lambda i: clear_caches(),
                  name="analyze_source cold")
     rep.info.append(("analyze_source cold (parse cache cleared), in-process", cold))
     analyze_source(text, "large.py", Options())

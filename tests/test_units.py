@@ -190,3 +190,41 @@ def test_odd_statements_do_not_break_grouping(text):
     chunks, groups = _units_of(text)
     assert all(0 <= i < len(chunks) for unit in groups for i in unit)
     analyze_source(text, "odd.py")
+
+
+def test_parallel_cold_analysis_equals_serial():
+    """Options(parallel=True) forks a child for half the units of a cold file: same result, and the
+    child's results land in this process's cache (a second analysis runs no walk at all)."""
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
+    import generate
+
+    text = generate.large_file(3, 400)
+    clear_caches()
+    serial = analyze_source(text, "par.py").as_dict()
+    clear_caches()
+    forks = []
+    real_fork = os.fork
+
+    def counting_fork():
+        forks.append(1)
+        return real_fork()
+
+    with mock.patch.object(engine, "PARALLEL_MIN_CHARS", 1000), mock.patch.object(os, "fork", counting_fork):
+        parallel = analyze_source(text, "par.py", engine.Options(parallel=True)).as_dict()
+    assert forks == [1]
+    assert parallel == serial
+    with mock.patch.object(engine.Analyzer, "run", side_effect=AssertionError("not cached")):
+        assert analyze_source(text, "par.py", engine.Options(parallel=True)).as_dict() == serial
+
+
+def test_a_failing_child_is_replaced_by_this_process():
+    clear_caches()
+    text = "import torch.nn as nn\n" + "".join(
+        f"m{i} = nn.Sequential(nn.Linear({i + 1}, 2))  # shapelens: input=(N, {i + 1})\n" for i in range(30))
+    with mock.patch.object(engine, "PARALLEL_MIN_CHARS", 10), \
+            mock.patch.object(engine, "_fork", lambda work: (lambda: None)):
+        result = analyze_source(text, "fail.py", engine.Options(parallel=True))
+    assert [m.layers[0].output_shape.text() for m in result.models] == ["(N, 2)"] * 30

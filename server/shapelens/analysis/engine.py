@@ -35,6 +35,9 @@ MAX_UNROLL = 1000
 @dataclass
 class Options:
     default_torch_input: Optional[tuple] = None   # LSP setting: used when a torch model has no input
+    # Analyse a large cold file in two processes (os.fork): the language server's analysis child sets
+    # it, so that opening a 3,000-line file uses both cores. Results are identical either way.
+    parallel: bool = False
 
 
 @dataclass(frozen=True)
@@ -727,10 +730,20 @@ def analyze_source(text: str, path: str = "<string>", options: Optional[Options]
     try:
         lines, chunks = split(text, path)
         result = FileResult(path)
+        pending = []
         for unit in units.group(chunks, lines):
-            models, diagnostics = _unit_result([chunks[i] for i in unit], lines, path, options)
-            result.models.extend(models)
-            result.diagnostics.extend(diagnostics)
+            unit_chunks = [chunks[i] for i in unit]
+            key, base = units.unit_key(unit_chunks, lines, options.default_torch_input)
+            hit = units.cache_get(key, base)
+            if hit is None:
+                pending.append((unit_chunks, key, base))
+            else:
+                result.models.extend(hit[0])
+                result.diagnostics.extend(hit[1])
+        for (unit_chunks, key, base), found in zip(pending, _analyze_units(pending, lines, path, options)):
+            units.cache_put(key, base, found, unit_chunks)
+            result.models.extend(found[0])
+            result.diagnostics.extend(found[1])
     except RecursionError:
         return _failed(path, "the file is nested too deeply to analyse")
     except Exception as e:  # pragma: no cover - only reached through a bug
@@ -739,26 +752,78 @@ def analyze_source(text: str, path: str = "<string>", options: Optional[Options]
         return _failed(path, f"internal error while analysing this file ({type(e).__name__}: {e}); "
                              f"please report it")
     result.models.sort(key=lambda r: (r.span.line, r.span.col))
+    result.diagnostics.sort(key=lambda d: (d.span.line, d.span.col))
     result.diagnostics = filter_ignored(result.diagnostics, lines)
     return result
 
 
-def _unit_result(chunks: list[Chunk], lines: list[str], path: str, options: Options) -> tuple:
-    key, base = units.unit_key(chunks, lines, options.default_torch_input)
-    hit = units.cache_get(key, base)
-    if hit is not None:
-        return hit
+PARALLEL_MIN_CHARS = 40_000   # below this much text to analyse, a fork costs more than it saves
+
+
+def _analyze_units(pending: list, lines: list[str], path: str, options: Options) -> list:
+    """(models, diagnostics) of each pending unit, in order. With options.parallel and enough work, a
+    forked child analyses the second half while this process does the first (both cores on a cold
+    open); if the child fails in any way, this process analyses its half too."""
+    if not (options.parallel and hasattr(os, "fork") and len(pending) > 1):
+        return [_analyze_unit(u[0], lines, path, options) for u in pending]
+    sizes = [sum(len(c.text) for c in u[0]) for u in pending]
+    if sum(sizes) < PARALLEL_MIN_CHARS:
+        return [_analyze_unit(u[0], lines, path, options) for u in pending]
+    half, acc = 0, 0
+    while half < len(pending) and acc < sum(sizes) / 2:
+        acc += sizes[half]
+        half += 1
+    theirs = _fork(lambda: [_analyze_unit(u[0], lines, path, options) for u in pending[half:]])
+    mine = [_analyze_unit(u[0], lines, path, options) for u in pending[:half]]
+    found = theirs()
+    if found is None or len(found) != len(pending) - half:
+        found = [_analyze_unit(u[0], lines, path, options) for u in pending[half:]]
+    return mine + found
+
+
+def _fork(work):
+    """Run work() in a forked child; returns a function that waits for its pickled result (None when
+    the child failed)."""
+    import pickle
+
     try:
-        found = Analyzer(lines, path, options, chunks).run()
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+    except OSError:
+        return lambda: None
+    if pid == 0:  # the child: compute, send, leave without running any cleanup of the parent's
+        status = 1
+        try:
+            os.close(read_end)
+            data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write_end, "wb") as out:
+                out.write(data)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+
+    def wait():
+        try:
+            with os.fdopen(read_end, "rb") as inp:
+                data = inp.read()
+            _, status = os.waitpid(pid, 0)
+            return pickle.loads(data) if status == 0 else None
+        except Exception:
+            return None
+    return wait
+
+
+def _analyze_unit(chunks: list[Chunk], lines: list[str], path: str, options: Options) -> tuple:
+    try:
+        return Analyzer(lines, path, options, chunks).run()
     except RecursionError:
-        found = [], [_unit_failed(chunks, "these statements are nested too deeply to analyse")]
+        return [], [_unit_failed(chunks, "these statements are nested too deeply to analyse")]
     except Exception as e:  # pragma: no cover - only reached through a bug
         if os.environ.get("SHAPELENS_STRICT"):
             raise
-        found = [], [_unit_failed(chunks, f"internal error while analysing these statements "
-                                          f"({type(e).__name__}: {e}); please report it")]
-    units.cache_put(key, base, found, chunks)
-    return found
+        return [], [_unit_failed(chunks, f"internal error while analysing these statements "
+                                         f"({type(e).__name__}: {e}); please report it")]
 
 
 def _unit_failed(chunks: list[Chunk], message: str) -> Diagnostic:
