@@ -134,7 +134,10 @@ class LspClient:
     def notify(self, method: str, params: Any) -> None:
         self._send({"jsonrpc": "2.0", "method": method, "params": params})
 
-    def initialize(self, root_uri: Optional[str] = None, timeout: float = 60.0) -> dict:
+    def initialize(self, root_uri: Optional[str] = None, timeout: float = 60.0,
+                   pull_diagnostics: bool = False) -> dict:
+        """pull_diagnostics: also advertise textDocument/diagnostic (as neovim 0.11 and VS Code do), so
+        the server answers diagnostic requests instead of publishing."""
         caps = {
             "general": {"positionEncodings": ["utf-16"]},
             "workspace": {"configuration": True, "inlayHint": {"refreshSupport": True},
@@ -147,6 +150,8 @@ class LspClient:
                 "publishDiagnostics": {"relatedInformation": True},
             },
         }
+        if pull_diagnostics:
+            caps["textDocument"]["diagnostic"] = {"dynamicRegistration": False, "relatedDocumentSupport": False}
         result = self.request("initialize", {"processId": os.getpid(), "rootUri": root_uri,
                                              "capabilities": caps, "clientInfo": {"name": "shapelens-bench"}},
                               timeout)
@@ -188,6 +193,13 @@ class LspClient:
 
     def inlay_hints(self, uri: str, start_line: int, end_line: int, timeout: float = 60.0) -> list:
         return self.wait(self.inlay_hints_async(uri, start_line, end_line), timeout) or []
+
+    def diagnostics_async(self, uri: str, previous_result_id: Optional[str] = None) -> int:
+        """textDocument/diagnostic (pull); wait() gives the report."""
+        params: dict = {"textDocument": {"uri": uri}}
+        if previous_result_id is not None:
+            params["previousResultId"] = previous_result_id
+        return self.request_async("textDocument/diagnostic", params)
 
     def rss_kb(self) -> dict:
         """Resident memory of the server process and of its descendants (e.g. an analysis worker), in kB

@@ -705,6 +705,57 @@ async def test_worker_crash_is_survived(nvim: LanguageClient, tmp_path):
     assert st.worker_restarts == restarts + 1 and st.worker_pid is not None
 
 
+async def test_edits_and_a_child_kill_give_what_a_fresh_analysis_gives(nvim: LanguageClient, tmp_path):
+    """The child sends only changed records (numbers for the rest, deltas for moved ones): after edits
+    that keep, change and move models, and a killed child, the hints are still exactly the CLI's."""
+    text = TWO_MODELS + "\n" + TORCH_CNN + "\n" + KERAS_CNN + "\n" + BROKEN
+    path, uri = write(tmp_path, "many.py", text)
+    open_doc(nvim, uri, text)
+    assert hint_set(await hints(nvim, uri, text)) == expected_hints(path, "utf-8")
+    version = 1
+
+    def edit(start: tuple[int, int], end: tuple[int, int], new: str) -> str:
+        nonlocal version, text
+        lines = text.split("\n")
+        a = sum(len(line) + 1 for line in lines[:start[0]]) + start[1]
+        b = sum(len(line) + 1 for line in lines[:end[0]]) + end[1]
+        version += 1
+        change(nvim, uri, version, start, end, new)
+        text = text[:a] + new + text[b:]
+        return text
+
+    line = line_of(text, "nn.Linear(128, 10)")
+    edit((line, len("    nn.Linear(128, ")), (line, len("    nn.Linear(128, 1")), "2")     # one model changes
+    await hints(nvim, uri, text)
+    edit((0, 0), (0, 0), "\n\n")                                                      # every model moves
+    await hints(nvim, uri, text)
+    line = line_of(text, "value = 1")
+    edit((line, 0), (line, 0), "# moved below\n")                                    # the models below move
+    await hints(nvim, uri, text)
+    st = await status(nvim)
+    assert 0 < st.worker_table and path.as_posix() in st.cached_paths
+    os.kill(st.worker_pid, signal.SIGKILL)                                           # a native crash
+    line = line_of(text, "layers.Dense(10")
+    edit((line, len("    layers.Dense(")), (line, len("    layers.Dense(10")), "12")  # after the restart
+    got = hint_set(await hints(nvim, uri, text))
+    path.write_text(text, encoding="utf-8")
+    assert got == expected_hints(path, "utf-8")
+    # the requested range only filters: any range gives the full answer's hints inside it
+    whole = await hints(nvim, uri, text)
+    n = len(text.split("\n"))
+    for a, b in [(0, 3), (5, 5), (10, 30), (n - 4, n + 10), (n + 5, n + 9), (0, n)]:
+        rng = types.Range(types.Position(a, 0), types.Position(b, 0))
+        inside = {(h.position.line, h.position.character, h.label) for h in whole
+                  if (a, 0) <= (h.position.line, h.position.character) <= (b, 0)}
+        assert hint_set(await hints(nvim, uri, text, rng)) == inside, (a, b)
+    # the latest hints resolve; closing the document drops its analyses
+    resolved = await nvim.inlay_hint_resolve_async(next(h for h in whole if h.label.endswith("MACs")))
+    assert resolved.tooltip is not None and "Total params" in resolved.tooltip.value
+    nvim.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri)))
+    st = await status(nvim)
+    assert path.as_posix() not in st.cached_paths and st.worker_restarts >= 1
+
+
 # ----------------------------------------------------------------------------- VS Code: publish, lens, utf-16
 
 async def test_vscode_published_diagnostics(vscode: LanguageClient, tmp_path):

@@ -234,6 +234,42 @@ def test_line_index_only_lsp_newlines():
     assert len(index) == 3 and index.line(1) == "y = '\u2028'"
 
 
+def test_line_index_fast_path_matches_the_line_rules():
+    """Texts without "\r" take a split-based path: same lines as the regex rules (checked by hand here:
+    only "\n" ends a line), including empty lines, a trailing newline and other line-like characters."""
+    import random
+
+    rng = random.Random(4)
+    for _ in range(500):
+        text = "".join(rng.choice(["a", "é", "😀", "\n", "\n\n", "\x0c", "\u2028", "\x85", " "])
+                       for _ in range(rng.randrange(0, 25)))
+        index = LineIndex(text)
+        lines = text.split("\n")                 # without "\r", "\n" is the only LSP line end
+        assert len(index) == len(lines)
+        assert [index.line(i) for i in range(len(lines))] == lines
+        assert index.starts == [sum(len(x) + 1 for x in lines[:i]) for i in range(len(lines))]
+    # "\r" anywhere: the regex path (\r\n, \r and \n end lines)
+    index = LineIndex("a\r\nb\rc\nd")
+    assert [index.line(i) for i in range(len(index))] == ["a", "b", "c", "d"]
+
+
+def test_line_index_with_encoding_shares_the_lines():
+    text = "x = '😀'\ny = 2\n"
+    index = LineIndex(text, "utf-16")
+    other = index.with_encoding("utf-8")
+    assert other.starts is index.starts and other.encoding == "utf-8" and index.encoding == "utf-16"
+    assert other.position(1, 8) == LineIndex(text, "utf-8").position(1, 8) == (0, 10)
+    assert index.position(1, 8) == (0, 8)
+    assert index.with_encoding("utf-16") is index
+
+
+def test_apply_change_with_a_prebuilt_index():
+    text = "ab😀cd\nline2\n"
+    for enc, start in (("utf-16", 4), ("utf-8", 6)):
+        for given in (LineIndex(text, "utf-32"), LineIndex(text, enc), LineIndex("other text", enc)):
+            assert apply_change(text, (0, start), (0, start + 1), "X", enc, given) == "ab😀Xd\nline2\n"
+
+
 def test_apply_change():
     text = "ab😀cd\nline2\n"
     # utf-16: 😀 spans characters 2..4

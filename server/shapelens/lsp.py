@@ -10,8 +10,11 @@ LSP types. Layout:
 - Analyses run in a child process (lspfeatures/worker.py), one at a time: the parser is native code,
   and a pathological file (thousands of nested brackets) can overflow its stack or eat memory. A crash
   or a timeout then costs one analysis, never the server (SHAPELENS_LSP_INPROCESS=1 analyses in a
-  thread instead). Results are cached by (text, path, input setting); concurrent requests for the same
-  text share one analysis, so nothing is computed twice, and a request always gets the newest text's.
+  thread instead). Results are cached by (text, path, input setting), the last PER_DOCUMENT texts of
+  each open document (an undo is a hit; a closed document's are dropped); concurrent requests for the
+  same text share one analysis, so nothing is computed twice, and a request always gets the newest
+  text's. The child sends only the records that changed (worker.py), so consecutive analyses share
+  their unchanged records in memory too.
 - `shapelens/status` (a custom request) reports documents, analysis counts and the negotiated
   encoding, for tests and debugging.
 - Every handler is wrapped: an internal error is logged (log file, and window/logMessage at the Log
@@ -63,12 +66,28 @@ log = logging.getLogger("shapelens.lsp")
 
 PUBLISH_DEBOUNCE = 0.2          # seconds of quiet typing before diagnostics are pushed
 SETTINGS_WAIT = 3.0             # how long a request waits for the first workspace/configuration answer
-CACHE_SIZE = 32                 # analyses kept (per text + options)
+PER_DOCUMENT = 2                # analyses kept per document: its current text's and the previous (undo)
+CACHE_SIZE = 16                 # analyses kept in all
+RESOLVE_KEEP = 8                # the latest analyses whose inlay hints inlayHint/resolve can still fill
 STATUS_METHOD = "shapelens/status"
 _NOT_PUSHED = object()
 
 
 # ====================================================================== documents and analyses
+
+_INDEXES: "OrderedDict[int, LineIndex]" = OrderedDict()   # id(text) → its LineIndex (holds the text)
+
+
+def line_index(text: str, encoding: str) -> LineIndex:
+    """The text's LineIndex, shared by a document and the analysis of the same text object (built once
+    per edit: didChange needs it for the next edit, the handlers for positions)."""
+    hit = _INDEXES.get(id(text))
+    if hit is None or hit.text is not text:
+        hit = _INDEXES[id(text)] = LineIndex(text, encoding)
+        while len(_INDEXES) > 4:
+            _INDEXES.popitem(last=False)
+    return hit.with_encoding(encoding)
+
 
 @dataclass
 class Document:
@@ -85,27 +104,42 @@ class Entry:
     serial: int
     text: str
     result: FileResult
+    key: tuple = ()
     _index: Optional[LineIndex] = field(default=None, repr=False)
 
     def index(self, encoding: str) -> LineIndex:
-        if self._index is None or self._index.encoding != encoding:
-            self._index = LineIndex(self.text, encoding)
+        if self._index is None:
+            self._index = line_index(self.text, encoding)
+        elif self._index.encoding != encoding:
+            self._index = self._index.with_encoding(encoding)
         return self._index
 
 
 class Analyses:
-    """Cache of analyses by (text, path, input setting); in-flight analyses are shared."""
+    """Cache of analyses by (text, path, input setting): the last PER_DOCUMENT of each document, at most
+    CACHE_SIZE in all; in-flight analyses are shared. `is_open(path)`: is a document with this path
+    open (an analysis finishing after its document was closed is not kept)."""
 
-    def __init__(self, worker: Worker) -> None:
+    def __init__(self, worker: Worker, is_open: Callable[[str], bool] = lambda path: True) -> None:
         self.worker = worker
+        self.is_open = is_open
         self.cache: "OrderedDict[tuple, Entry]" = OrderedDict()
         self.by_serial: "OrderedDict[int, Entry]" = OrderedDict()
         self.inflight: dict[tuple, asyncio.Future] = {}
         self.serial = 0
         self.computed = 0     # analyses actually run (for shapelens/status)
+        self._last: tuple = (None, None)   # (text, key) of the last get(): the same text is not hashed again
+
+    def key(self, text: str, path: str, default_input: Optional[tuple]) -> tuple:
+        last_text, last_key = self._last
+        if last_text is text and last_key[1:] == (path, default_input):
+            return last_key
+        key = (hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), path, default_input)
+        self._last = (text, key)
+        return key
 
     async def get(self, text: str, path: str, default_input: Optional[tuple]) -> Entry:
-        key = (hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), path, default_input)
+        key = self.key(text, path, default_input)
         hit = self.cache.get(key)
         if hit is not None:
             self.cache.move_to_end(key)
@@ -123,16 +157,33 @@ class Analyses:
             if result is None:  # crashed or timed out (logged): show nothing rather than a guess
                 result = FileResult(path)
             self.serial += 1
-            entry = Entry(self.serial, text, result)
-            self.cache[key] = entry
-            self.by_serial[entry.serial] = entry
-            while len(self.cache) > CACHE_SIZE:
-                self.cache.popitem(last=False)
-            while len(self.by_serial) > CACHE_SIZE:
-                self.by_serial.popitem(last=False)
+            entry = Entry(self.serial, text, result, key)
+            if self.is_open(path):
+                self._store(entry)
             return entry
         finally:
             self.inflight.pop(key, None)
+
+    def _store(self, entry: Entry) -> None:
+        self.cache[entry.key] = entry
+        self.by_serial[entry.serial] = entry
+        path = entry.key[1]
+        mine = [k for k in self.cache if k[1] == path]
+        for k in mine[:-PER_DOCUMENT]:
+            del self.cache[k]
+        while len(self.cache) > CACHE_SIZE:
+            self.cache.popitem(last=False)
+        while len(self.by_serial) > RESOLVE_KEEP:
+            self.by_serial.popitem(last=False)
+
+    def forget(self, path: str) -> None:
+        """Drop the analyses of a closed document."""
+        for k in [k for k in self.cache if k[1] == path]:
+            del self.cache[k]
+        for s in [s for s, e in self.by_serial.items() if e.key[1] == path]:
+            del self.by_serial[s]
+        if self._last[1] is not None and self._last[1][1] == path:
+            self._last = (None, None)
 
 
 def _encoding_name(enc: Any) -> str:
@@ -176,7 +227,7 @@ class ShapelensServer(LanguageServer):
         self.docs: dict[str, Document] = {}
         self.settings = Settings()
         self.worker = Worker(isolate=isolate)
-        self.analyses = Analyses(self.worker)
+        self.analyses = Analyses(self.worker, is_open=lambda path: any(d.path == path for d in self.docs.values()))
         self.pending: dict[str, asyncio.Task] = {}
         self._settings_ready: Optional[asyncio.Event] = None
         self.published: dict[str, int] = {}   # uri → number of publishDiagnostics sent (status)
@@ -470,11 +521,12 @@ def create_server(isolate: bool = True) -> ShapelensServer:
             log.info("didChange for %s, which is not open: ignored", params.text_document.uri)
             return
         text = doc.text
+        encoding = server.encoding
         for change in params.content_changes:
             if isinstance(change, types.TextDocumentContentChangePartial):
                 r = change.range
                 text = apply_change(text, (r.start.line, r.start.character), (r.end.line, r.end.character),
-                                    change.text, server.encoding)
+                                    change.text, encoding, line_index(text, encoding))
             else:
                 text = change.text
         doc.text = text
@@ -484,7 +536,10 @@ def create_server(isolate: bool = True) -> ShapelensServer:
     @feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(params: types.DidCloseTextDocumentParams):
         uri = params.text_document.uri
-        server.docs.pop(uri, None)
+        doc = server.docs.pop(uri, None)
+        if doc is not None and not server.analyses.is_open(doc.path):
+            server.analyses.forget(doc.path)
+            asyncio.ensure_future(server.worker.forget(doc.path))
         task = server.pending.pop(uri, None)
         if task is not None:
             task.cancel()
@@ -502,6 +557,13 @@ def create_server(isolate: bool = True) -> ShapelensServer:
         lazy = server.tooltip_lazily()
         hints: list[types.InlayHint] = []
         taken: set = set()
+        # Only records whose hint line is in the range get a label: a first filter on 1-based lines,
+        # with the clamping of index.position/end_of_line (before the text → line 0, past it → the last).
+        first, last = params.range.start.line + 1, params.range.end.line + 1
+        if first <= 1:
+            first = -(1 << 62)
+        if last >= len(index):
+            last = 1 << 62
 
         def add(pos: tuple[int, int], label: Optional[str], mi: int, li: int, tooltip: Callable[[], str]):
             # (a layer list shared by two models would give the same hint twice: keep one)
@@ -514,11 +576,15 @@ def create_server(isolate: bool = True) -> ShapelensServer:
                 data=[entry.serial, mi, li] if lazy else None))
 
         for mi, model in enumerate(entry.result.models):
-            add(index.end_of_line(hint_line(model)), model_hint_label(model, cfg), mi, -1,
-                functools.partial(model_totals_markdown, model))
+            line = hint_line(model)
+            if first <= line <= last:
+                add(index.end_of_line(line), model_hint_label(model, cfg), mi, -1,
+                    functools.partial(model_totals_markdown, model))
             for li, layer in enumerate(model.layers):
-                add(index.position(layer.span.end_line, layer.span.end_col), layer_hint_label(layer, cfg), mi, li,
-                    functools.partial(layer_markdown, layer, model, li))
+                span = layer.span
+                if first <= span.end_line <= last:
+                    add(index.position(span.end_line, span.end_col), layer_hint_label(layer, cfg), mi, li,
+                        functools.partial(layer_markdown, layer, model, li))
         hints.sort(key=lambda h: (h.position.line, h.position.character))
         return hints
 
@@ -604,6 +670,9 @@ def create_server(isolate: bool = True) -> ShapelensServer:
         return {
             "analyses": server.analyses.computed,
             "cached": len(server.analyses.cache),
+            "cached_paths": sorted({k[1] for k in server.analyses.cache}),
+            "resolvable": len(server.analyses.by_serial),
+            "worker_table": len(server.worker.inbox),
             "documents": [{"uri": uri, "version": d.version, "length": len(d.text),
                            "sha256": hashlib.sha256(d.text.encode("utf-8", "surrogatepass")).hexdigest()}
                           for uri, d in server.docs.items()],

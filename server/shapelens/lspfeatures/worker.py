@@ -4,21 +4,38 @@ The parser under the analysis core is native code: a pathological file (thousand
 can overflow its stack or eat all memory, and no `except` catches that. So the server never analyses in
 its own process: a child runs `analyze_source` (in a thread with a large stack, under an address-space
 limit) and answers pickled FileResults over a pipe. A crash or a timeout costs one analysis and a
-restart, never the server. This module imports only the analysis core, not pygls, so the child starts
-quickly.
+restart, never the server. This module imports neither pygls nor, in the server, the analysis core
+(the child imports it; the server only unpickles records), so both processes start quickly.
+
+Replies are incremental. After an edit the analysis core returns the very same ModelRecord and
+Diagnostic objects for every model the edit did not touch, so the child numbers each record it sends
+and keeps it (SentTable); a record it has sent before goes over the pipe as its number (pickle's
+persistent_id), which the server resolves from its own copy of the table (persistent_load). A record
+sent for the first time also registers a few of its parts (formula lists, shapes). The analysis core
+copies a model moved by an edit above it (new spans) but shares those parts with the original: such a
+copy goes over as a delta against the original (_delta/_rebuild: "every span moved d lines", or the
+changed fields), a few bytes instead of its layers. Both sides update their tables from the same data
+in the same order (SentTable.commit, .forget for a closed document) and so always agree; a new child
+starts with empty tables on both sides (the server makes a new Inbox whenever it starts one, and a
+request cancelled mid-exchange kills the child). Records are never mutated once returned by
+analyze_source (units.py copies a moved record): that is what makes identity a safe key.
 """
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import os
 import pickle
 import sys
 import threading
-from typing import Any, Optional
+from array import array
+from collections import deque
+from itertools import chain
+from typing import TYPE_CHECKING, Any, Iterable, Optional
 
-from ..analysis.engine import Options, analyze_source
-from ..analysis.records import FileResult
+if TYPE_CHECKING:
+    from ..analysis.records import FileResult
 
 log = logging.getLogger("shapelens.lsp")
 
@@ -26,11 +43,353 @@ WORKER_TIMEOUT = 60.0           # one analysis; the child is restarted after thi
 WORKER_MEMORY = 4 << 30         # address-space limit of the child (bytes)
 WORKER_STACK = 256 << 20        # stack of the child's analysis thread
 CHILD = "from shapelens.lspfeatures.worker import worker_main; worker_main()"
+KEEP_REPLIES = 4                # records referenced by the last KEEP_REPLIES replies stay in the tables
+FORGET = "forget"               # request frame (FORGET, path): drop that document's replies, no answer
+
+
+# ====================================================================== the table of sent records
+
+class SentTable:
+    """The records the child has sent, by number. The child (Outbox) and the server (Inbox) each hold
+    one and change it only through commit(), with the same arguments in the same order, so both always
+    hold the same numbers. A reply references top-level records (models, diagnostics); a top-level
+    record holds its registered parts (children). Numbers referenced by one of the last `keep` replies
+    stay, with their children; the rest are dropped, deterministically, on both sides."""
+
+    def __init__(self, keep: int = KEEP_REPLIES) -> None:
+        self.keep = keep
+        self.objects: dict[int, Any] = {}
+        self._counts: dict[int, int] = {}          # references: live replies (tops), live tops (parts)
+        self._children: dict[int, tuple] = {}
+        self._replies: deque = deque()
+
+    def __len__(self) -> int:
+        return len(self.objects)
+
+    def commit(self, new: list, children: dict, refs: tuple, path: str = "") -> None:
+        """Register `new` [(number, object)], `children` {top: (part numbers)} of the new tops, and one
+        reply (for the document `path`) referencing the tops `refs`; then forget what only older replies
+        referenced."""
+        objects, counts = self.objects, self._counts
+        for n, obj in new:
+            objects[n] = obj
+            counts[n] = 0
+        for top, parts in children.items():
+            self._children[top] = parts
+            for p in parts:
+                counts[p] += 1
+        for n in refs:
+            counts[n] += 1
+        self._replies.append((path, refs))
+        while len(self._replies) > self.keep:
+            for n in self._replies.popleft()[1]:
+                self._release(n)
+        for n, _ in new:  # referenced by nothing (not produced by Outbox.encode; keeps the rule total)
+            if counts.get(n) == 0:
+                self._drop(n)
+
+    def forget(self, path: str) -> None:
+        """Drop the replies for `path` (a closed document) from the window; both sides do it at the same
+        point of the sequence (the server when it sends the "forget" frame, the child when it reads it)."""
+        kept = deque()
+        for reply in self._replies:
+            if reply[0] == path:
+                for n in reply[1]:
+                    self._release(n)
+            else:
+                kept.append(reply)
+        self._replies = kept
+
+    def _release(self, n: int) -> None:
+        left = self._counts[n] - 1
+        if left:
+            self._counts[n] = left
+        else:
+            self._drop(n)
+
+    def _drop(self, n: int) -> None:
+        del self._counts[n]
+        self.dropped(n, self.objects.pop(n))
+        for p in self._children.pop(n, ()):
+            self._release(p)
+
+    def dropped(self, n: int, obj: Any) -> None:
+        pass
+
+
+def _parts(record: Any) -> Iterable[Any]:
+    """The parts of a top-level record worth registering: what a moved copy shares with its original
+    (formula lists, shapes, reasons); empty lists and None are cheaper to send than to number."""
+    for layer in getattr(record, "layers", ()):
+        yield layer.formulas
+        yield layer.unknown_reasons
+        yield layer.input_shape
+        yield layer.output_shape
+    for step in getattr(record, "steps", ()):
+        yield step.output_shape
+        yield step.unknown_reasons
+
+
+def _shift(old: Any, new: Any) -> Optional[int]:
+    """d when `new` is the span `old` moved d lines (same columns), else None."""
+    if type(old) is not type(new) or not hasattr(old, "end_line"):
+        return None
+    d = new.line - old.line
+    if new.end_line - old.end_line == d and new.col == old.col and new.end_col == old.end_col:
+        return d
+    return None
+
+
+def _delta(base: Any, obj: Any) -> Optional[tuple]:
+    """obj as (changes, lists) against base, a record of the same type: the fields that are not the
+    very same objects, and for a list of records of the same length (layers, steps) either the number
+    of lines every element's span moved (nothing else changed: a moved copy) or per element a dict of
+    its changed fields (or the element itself). None when the two do not line up."""
+    try:
+        old, now = base.__dict__, obj.__dict__
+    except AttributeError:
+        return None
+    if type(base) is not type(obj) or old.keys() != now.keys():
+        return None
+    changes: dict = {}
+    lists: dict = {}
+    for key, value in now.items():
+        was = old[key]
+        if value is was:
+            continue
+        if type(value) is list and type(was) is list and value and len(value) == len(was) and \
+                hasattr(value[0], "__dict__"):
+            items = [_diff(a, b) for a, b in zip(value, was)]
+            moved = _moved_by(items, was)
+            lists[key] = moved if moved is not None else items
+        else:
+            changes[key] = value
+    return changes, lists
+
+
+def _moved_by(items: list, was: list) -> Optional[int]:
+    """d when every element's only change (_diff) is its span, moved d lines (all by the same d)."""
+    d: Optional[int] = None
+    for diff, b in zip(items, was):
+        if type(diff) is not dict or diff.keys() != {"span"}:
+            return None
+        shift = _shift(b.span, diff["span"])
+        if shift is None or (d is not None and shift != d):
+            return None
+        d = shift
+    return d
+
+
+def _diff(a: Any, b: Any) -> Any:
+    """a's fields that are not b's very same objects (a dict), or a itself when the two differ in kind."""
+    ad = getattr(a, "__dict__", None)
+    bd = getattr(b, "__dict__", None)
+    if ad is None or bd is None or type(a) is not type(b) or ad.keys() != bd.keys():
+        return a
+    return {k: v for k, v in ad.items() if v is not bd[k]}
+
+
+def _rebuild(base: Any, changes: dict, lists: dict) -> Any:
+    """The receiving end of _delta (pickled by reference: the server imports this module too)."""
+    obj = object.__new__(type(base))
+    fields = obj.__dict__
+    fields.update(base.__dict__)
+    fields.update(changes)
+    for key, items in lists.items():
+        rebuilt = []
+        if type(items) is int:  # every element moved by `items` lines
+            for b in base.__dict__[key]:
+                copy = object.__new__(type(b))
+                copy.__dict__.update(b.__dict__)
+                span = b.span
+                copy.__dict__["span"] = type(span)(span.line + items, span.col, span.end_line + items, span.end_col)
+                rebuilt.append(copy)
+        else:
+            for b, item in zip(base.__dict__[key], items):
+                if type(item) is dict:
+                    copy = object.__new__(type(b))
+                    copy.__dict__.update(b.__dict__)
+                    copy.__dict__.update(item)
+                    rebuilt.append(copy)
+                else:
+                    rebuilt.append(item)
+        fields[key] = rebuilt
+    return obj
+
+
+class _RefPickler(pickle.Pickler):
+    """Pickles a record sent before as its number."""
+
+    def __init__(self, file: Any, ids: dict) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.ids = ids
+
+    def persistent_id(self, obj: Any) -> Optional[int]:
+        return self.ids.get(id(obj))
+
+
+class _DeltaPickler(_RefPickler):
+    """... and a moved copy of one as a delta against it (a separate class: reducer_override costs a
+    call per object, paid only when there is a delta)."""
+
+    def __init__(self, file: Any, ids: dict, plans: dict) -> None:
+        super().__init__(file, ids)
+        self.plans = plans
+
+    def reducer_override(self, obj: Any) -> Any:
+        return self.plans.get(id(obj), NotImplemented)
+
+
+class Outbox(SentTable):
+    """The child's table: it also finds a record's number by the record's identity (the table holds a
+    reference, so an id is never reused while it is in the table), and the newest record holding each
+    part (`owner`): a new record sharing its parts is a moved copy of it, sent as a delta."""
+
+    def __init__(self, keep: int = KEEP_REPLIES) -> None:
+        super().__init__(keep)
+        self.ids: dict[int, int] = {}
+        self.owner: dict[int, int] = {}     # part number → the newest top holding it
+        self.next = 0
+
+    def dropped(self, n: int, obj: Any) -> None:
+        self.ids.pop(id(obj), None)
+        self.owner.pop(n, None)
+
+    def encode(self, result: "FileResult") -> bytes:
+        """The pickled reply (see prepare), records sent before as their number; the table then counts
+        it as sent."""
+        data, pending = self.prepare(result)
+        self.sent(pending)
+        return data
+
+    def _base(self, record: Any) -> Optional[int]:
+        """The number of a record sent before whose parts this new record shares (it is a moved copy
+        of it), or None."""
+        for part in _parts(record):
+            if part:
+                n = self.ids.get(id(part))
+                if n is None:
+                    return None
+                base = self.owner.get(n)
+                return base if type(self.objects.get(base)) is type(record) else None
+        return None
+
+    def prepare(self, result: "FileResult") -> tuple[bytes, tuple]:
+        """encode() in two steps: the pickle (the table is unchanged if this fails), then sent(pending).
+
+        The reply: ("ok", result, first, new, children, refs): `new` the records and parts first sent
+        here, numbered from `first` on; `children` (_pack_children) the parts of each new record; `refs`
+        the numbers of the top-level records, in order (an array: one pickle object, not thousands)."""
+        ids = self.ids
+        first = self.next
+        local: dict[int, int] = {}      # records first sent in this reply
+        new: list = []
+        children: dict[int, tuple] = {}
+        same: dict[int, int] = {}       # new top → sent top with the very same parts
+        refs: list = []
+        plans: dict[int, tuple] = {}    # id(new record) → its reduce tuple (a delta against a sent one)
+        known = False
+
+        def number(obj: Any) -> tuple[int, bool]:
+            n = ids.get(id(obj))
+            if n is not None:
+                return n, True
+            n = local.get(id(obj))
+            if n is not None:
+                return n, False
+            n = local[id(obj)] = first + len(new)
+            new.append(obj)
+            return n, False
+
+        for top in chain(result.models, result.diagnostics):
+            n, seen = number(top)
+            if seen:
+                known = True
+            elif n not in children:
+                parts = []
+                for part in _parts(top):
+                    if part:  # None, [] or a 0-d Shape: cheaper to send than to number
+                        p, seen_part = number(part)
+                        known = known or seen_part
+                        parts.append(p)
+                if parts:
+                    children[n] = parts = tuple(parts)
+                    base = self._base(top)
+                    if base is not None:
+                        delta = _delta(self.objects[base], top)
+                        if delta is not None:
+                            plans[id(top)] = (_rebuild, (self.objects[base], *delta))
+                        if self._children.get(base) == parts:
+                            same[n] = base
+            refs.append(n)
+        message = ("ok", result, first, new, _pack_children(children, same), array("q", refs))
+        if known:
+            buf = io.BytesIO()
+            (_DeltaPickler(buf, ids, plans) if plans else _RefPickler(buf, ids)).dump(message)
+            data = buf.getvalue()
+        else:  # nothing to reference (a first analysis): the plain pickler is 2-3x faster
+            data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        return data, (first, new, children, tuple(refs), result.path)
+
+    def sent(self, pending: tuple) -> None:
+        first, new, children, refs, path = pending
+        self.next = first + len(new)
+        numbered = list(enumerate(new, first))
+        for n, obj in numbered:
+            self.ids[id(obj)] = n
+        for top, parts in children.items():
+            for p in parts:
+                self.owner[p] = top      # the newest holder: the one most likely still sent
+        self.commit(numbered, children, refs, path)
+
+
+def _pack_children(children: dict, same: dict) -> "array":
+    """{top: parts} as one flat array: top, count, parts...; or top, -1, t when the parts are those of
+    the sent top t (a moved copy)."""
+    flat = array("q")
+    for top, parts in children.items():
+        base = same.get(top)
+        if base is not None:
+            flat.extend((top, -1, base))
+        else:
+            flat.extend((top, len(parts)))
+            flat.extend(parts)
+    return flat
+
+
+class Inbox(SentTable):
+    """The server's table: resolves the numbers in a reply."""
+
+    def decode(self, body: bytes) -> tuple:
+        """("ok", FileResult) or ("error", message). Raises on a reply that does not fit the table
+        (the caller then starts a new child, and with it a new Inbox)."""
+        unpickler = pickle.Unpickler(io.BytesIO(body))
+        unpickler.persistent_load = self.objects.__getitem__  # type: ignore[method-assign]
+        message = unpickler.load()
+        if message[0] != "ok":
+            return message
+        _, result, first, new, flat, refs = message
+        children: dict = {}
+        flat = flat.tolist()
+        i = 0
+        while i < len(flat):
+            top, count = flat[i], flat[i + 1]
+            if count < 0:
+                children[top] = self._children[flat[i + 2]]
+                i += 3
+            else:
+                children[top] = tuple(flat[i + 2:i + 2 + count])
+                i += 2 + count
+        self.commit(list(enumerate(new, first)), children, tuple(refs), result.path)
+        return "ok", result
 
 
 def worker_main() -> None:
     """Entry of the child: read pickled (text, path, default_input) frames on stdin, answer
-    ("ok", FileResult) or ("error", message) frames on stdout, until stdin closes."""
+    Outbox.encode() frames (("ok", FileResult, ...) with records sent before as numbers) or
+    ("error", message) frames on stdout, until stdin closes. A (FORGET, path) frame gets no answer."""
+    from ..analysis.engine import Options, analyze_source
+
     try:
         import resource
 
@@ -43,6 +402,7 @@ def worker_main() -> None:
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # a stray print() must not corrupt the frames
     inp = sys.stdin.buffer
+    outbox = Outbox()
 
     def loop() -> None:
         while True:
@@ -50,14 +410,27 @@ def worker_main() -> None:
             if len(head) < 8:
                 return
             body = inp.read(int.from_bytes(head, "big"))
+            pending = None
             try:
-                text, path, default_input = pickle.loads(body)
+                request = pickle.loads(body)
+                if len(request) == 2 and request[0] == FORGET:   # a closed document: no reply
+                    try:
+                        outbox.forget(request[1])
+                    except BaseException:  # the tables would disagree: end here, the server restarts us
+                        os._exit(70)
+                    continue
+                text, path, default_input = request
                 result = analyze_source(text, path, Options(default_torch_input=default_input))
-                reply = pickle.dumps(("ok", result), protocol=pickle.HIGHEST_PROTOCOL)
+                reply, pending = outbox.prepare(result)
             except (KeyboardInterrupt, SystemExit):
                 raise
             except BaseException as e:  # noqa: BLE001 - report anything (MemoryError too), keep serving
                 reply = pickle.dumps(("error", f"{type(e).__name__}: {e}"))
+            if pending is not None:
+                try:
+                    outbox.sent(pending)
+                except BaseException:  # a half-updated table would disagree with the server's: end here
+                    os._exit(70)
             out.write(len(reply).to_bytes(8, "big") + reply)
             out.flush()
 
@@ -67,7 +440,9 @@ def worker_main() -> None:
     t.join()
 
 
-def analyze_in_process(text: str, path: str, default_input: Optional[tuple]) -> Optional[FileResult]:
+def analyze_in_process(text: str, path: str, default_input: Optional[tuple]) -> Optional["FileResult"]:
+    from ..analysis.engine import Options, analyze_source
+
     try:
         return analyze_source(text, path, Options(default_torch_input=default_input))
     except Exception:
@@ -86,6 +461,7 @@ class Worker:
         self.proc: Optional[asyncio.subprocess.Process] = None
         self.lock = asyncio.Lock()
         self.restarts = 0
+        self.inbox = Inbox()      # the records the current child has sent (a new child: a new Inbox)
 
     async def _ensure(self) -> asyncio.subprocess.Process:
         if self.proc is not None and self.proc.returncode is None:
@@ -93,15 +469,16 @@ class Worker:
         env = dict(os.environ)
         package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env["PYTHONPATH"] = package_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        self.inbox = Inbox()
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-c", CHILD, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env)
         return self.proc
 
-    async def _in_thread(self, text: str, path: str, default_input: Optional[tuple]) -> Optional[FileResult]:
+    async def _in_thread(self, text: str, path: str, default_input: Optional[tuple]) -> Optional["FileResult"]:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(None, analyze_in_process, text, path, default_input)
 
-    async def analyze(self, text: str, path: str, default_input: Optional[tuple]) -> Optional[FileResult]:
+    async def analyze(self, text: str, path: str, default_input: Optional[tuple]) -> Optional["FileResult"]:
         """The text's FileResult, or None when the analysis failed (crash, timeout; logged)."""
         if not self.isolate:
             return await self._in_thread(text, path, default_input)
@@ -135,16 +512,40 @@ class Worker:
             await proc.stdin.drain()
             head = await asyncio.wait_for(proc.stdout.readexactly(8), self.timeout)
             body = await asyncio.wait_for(proc.stdout.readexactly(int.from_bytes(head, "big")), self.timeout)
-            status, value = pickle.loads(body)
         except asyncio.TimeoutError:
             return False, "timeout", False
-        except (asyncio.IncompleteReadError, OSError, EOFError, pickle.UnpicklingError, ValueError,
-                AssertionError) as e:
+        except (asyncio.IncompleteReadError, OSError, EOFError, ValueError, AssertionError) as e:
             return False, type(e).__name__, True
+        except BaseException:
+            # Cancelled (or worse) mid-exchange: a reply may still come, and the tables would no longer
+            # agree. This child is done for; the next request starts a new one.
+            self.kill_now()
+            self.proc = None
+            raise
+        try:
+            status, value = self.inbox.decode(body)
+        except Exception as e:  # noqa: BLE001 - a reply that does not fit the table: a new child
+            return False, f"unreadable reply ({type(e).__name__}: {e})", True
         if status != "ok":
             log.warning("analysis failed in the child: %s", value)
             return True, None, False
         return True, value, False
+
+    async def forget(self, path: str) -> None:
+        """A document was closed: both tables drop its replies (the child's records can then go)."""
+        if not self.isolate:
+            return
+        async with self.lock:   # no reply in flight: both sides drop at the same point
+            proc = self.proc
+            self.inbox.forget(path)
+            if proc is None or proc.returncode is not None or proc.stdin is None:
+                return            # no child, or a dead one: the next analysis starts anew anyway
+            payload = pickle.dumps((FORGET, path), protocol=pickle.HIGHEST_PROTOCOL)
+            try:
+                proc.stdin.write(len(payload).to_bytes(8, "big") + payload)
+                await proc.stdin.drain()
+            except Exception as e:  # a dead child: the next analysis starts a new one (new tables)
+                log.info("could not tell the analysis child to forget %s: %s", path, e)
 
     async def warm_up(self) -> None:
         """Start the child early, so its imports overlap the client's first messages."""
@@ -158,6 +559,7 @@ class Worker:
 
     async def stop(self) -> None:
         proc, self.proc = self.proc, None
+        self.inbox = Inbox()
         if proc is None:
             return
         try:

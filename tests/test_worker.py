@@ -1,0 +1,284 @@
+"""The analysis child's incremental reply protocol (lspfeatures/worker.py).
+
+The child numbers every record it sends; a record sent before travels as its number (pickle
+persistent ids), a moved copy of one as a delta against it. Both ends keep a table of numbers that
+must never disagree. Checked here, in-process (Outbox → bytes → Inbox, as over the pipe) and with a
+real child process:
+
+- every decoded reply equals the analysis it encodes (dataclass equality: every field of every
+  record), along edit sequences that keep, change, move, break and repair records;
+- both tables hold the same numbers after every reply, and stay bounded (the last KEEP_REPLIES);
+- an unchanged record costs a number, a moved one a delta (sizes of the replies, not times);
+- an Inbox that missed a reply refuses the next one instead of resolving a wrong record;
+- a failed pickle leaves the child's table as it was;
+- a closed document's records are dropped on both sides at the same point;
+- with a real child: killing it, cancelling a request, or a timeout starts a new child with new
+  tables, and the results stay right.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import pickle
+import random
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from shapelens.analysis import analyze_source
+from shapelens.analysis.records import Diagnostic, FileResult, ModelRecord, Span
+from shapelens.lspfeatures.worker import KEEP_REPLIES, Inbox, Outbox, Worker
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import generate  # noqa: E402
+
+PATH = "/tmp/shapelens-test-worker/doc.py"     # one path for every analysis: the incremental split
+
+
+def _text() -> str:
+    """A generated module (torch/keras Sequentials, constants, deliberate errors) followed by
+    nn.Module / keras.Model subclasses (records with data-flow steps and unknown reasons)."""
+    parts = [generate.large_file(3, 400)]
+    for name in ("resnet_small.py", "broken_view.py", "keras_two_inputs.py", "broken_keras_add.py"):
+        parts.append((ROOT / "samples" / "modules" / name).read_text(encoding="utf-8"))
+    return "\n\n".join(parts)
+
+
+TEXT = _text()
+
+
+def analyse(text: str) -> FileResult:
+    return analyze_source(text, PATH)
+
+
+def roundtrip(outbox: Outbox, inbox: Inbox, result: FileResult) -> tuple[FileResult, int]:
+    data = outbox.encode(result)
+    status, decoded = inbox.decode(data)
+    assert status == "ok"
+    assert decoded == result                      # every field of every record
+    assert decoded.as_dict() == result.as_dict()  # and every derived number
+    assert outbox.objects.keys() == inbox.objects.keys()
+    return decoded, len(data)
+
+
+def digit_edits(text: str, n: int, seed: int) -> list[str]:
+    """n texts, each one digit of a layer size changed (benchmarks' edit)."""
+    rng = random.Random(seed)
+    targets = generate.edit_targets(text)
+    out = []
+    for _ in range(n):
+        line, col = rng.choice(targets)
+        lines = text.split("\n")
+        lines[line] = lines[line][:col] + str(int(lines[line][col]) % 9 + 1) + lines[line][col + 1:]
+        text = "\n".join(lines)
+        out.append(text)
+    return out
+
+
+def insert_line(text: str, line: int, content: str = "") -> str:
+    lines = text.split("\n")
+    lines.insert(line, content)
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- in-process protocol
+
+def test_sample_is_meaningful():
+    r = analyse(TEXT)
+    assert len(r.models) > 40 and r.diagnostics
+    assert any(m.steps for m in r.models) and any(l.unknown_reasons for m in r.models for l in m.layers)
+    assert len(generate.edit_targets(TEXT)) > 20
+
+
+def test_edit_sequence_decodes_exactly_and_tables_agree(monkeypatch):
+    monkeypatch.delenv("SHAPELENS_STRICT", raising=False)   # half-typed input: test_robustness's subject
+    outbox, inbox = Outbox(), Inbox()
+    text = TEXT
+    history = [text]
+    rng = random.Random(7)
+    first = analyse(text)
+    _, size0 = roundtrip(outbox, inbox, first)
+    for step in range(40):
+        kind = rng.choice(["digit", "digit", "newline", "delete-line", "break", "undo", "comment"])
+        lines = text.split("\n")
+        if kind == "digit":
+            text = digit_edits(text, 1, step)[0]
+        elif kind == "newline":
+            text = insert_line(text, rng.randrange(len(lines)))
+        elif kind == "delete-line":
+            i = rng.randrange(len(lines))
+            if not lines[i].strip():
+                del lines[i]
+                text = "\n".join(lines)
+        elif kind == "break":   # half-typed: an unclosed call in some layer line
+            line, col = rng.choice(generate.edit_targets(text))
+            text = "\n".join(lines[:line] + [lines[line][:col] + "(" + lines[line][col:]] + lines[line + 1:])
+        elif kind == "undo":
+            text = history[rng.randrange(len(history))]
+        else:
+            text = insert_line(text, rng.randrange(len(lines)), "# a comment")
+        history.append(text)
+        roundtrip(outbox, inbox, analyse(text))
+    # a fresh pair (a new child) gives the same final result
+    _, size = roundtrip(Outbox(), Inbox(), analyse(text))
+    assert size > 0
+
+
+def test_unchanged_records_travel_as_numbers():
+    outbox, inbox = Outbox(), Inbox()
+    result = analyse(TEXT)
+    _, full = roundtrip(outbox, inbox, result)
+    for text in digit_edits(TEXT, 5, 1):
+        edited = analyse(text)
+        data, pending = outbox.prepare(edited)
+        outbox.sent(pending)
+        new = pending[1]
+        status, decoded = inbox.decode(data)
+        assert decoded == edited
+        new_tops = [o for o in new if isinstance(o, (ModelRecord, Diagnostic))]
+        assert len(new_tops) <= 4, [getattr(o, "name", o) for o in new_tops]   # the edited model's unit
+        assert len(data) < full / 20
+    # the same result again: nothing new at all
+    data, pending = outbox.prepare(edited)
+    assert pending[1] == []
+    outbox.sent(pending)
+    assert inbox.decode(data)[1] == edited
+
+
+def test_moved_records_travel_as_deltas():
+    outbox, inbox = Outbox(), Inbox()
+    _, full = roundtrip(outbox, inbox, analyse(TEXT))
+    text = insert_line(TEXT, 0, "")            # every record moves one line down
+    moved, size = roundtrip(outbox, inbox, analyse(text))
+    assert size < full / 3
+    text = insert_line(text, 0, "")
+    moved2, size2 = roundtrip(outbox, inbox, analyse(text))
+    assert size2 < full / 3
+    # the moved copies share the unchanged parts with what was received before
+    a = next(m for m in moved.models if m.layers and m.layers[0].formulas)
+    b = next(m for m in moved2.models if m.name == a.name and m.kind == a.kind and m.span.line == a.span.line + 1)
+    assert b.layers[0].formulas is a.layers[0].formulas and b.layers[0].span.line == a.layers[0].span.line + 1
+
+
+def test_tables_stay_bounded():
+    outbox, inbox = Outbox(), Inbox()
+    results = [analyse(generate.large_file(seed, 150)) for seed in (11, 12, 13, 14, 15, 16)]
+    for result in results:
+        roundtrip(outbox, inbox, result)
+    # only the records of the last KEEP_REPLIES replies are kept (with their parts)
+    live = {id(o) for r in results[-KEEP_REPLIES:] for o in (*r.models, *r.diagnostics)}
+    tops = [o for o in outbox.objects.values() if isinstance(o, (ModelRecord, Diagnostic))]
+    assert tops and {id(o) for o in tops} <= live
+    parts = {id(p) for r in results[-KEEP_REPLIES:] for m in r.models for l in m.layers
+             for p in (l.formulas, l.unknown_reasons, l.input_shape, l.output_shape)}
+    assert {id(o) for o in outbox.objects.values() if not isinstance(o, (ModelRecord, Diagnostic))} <= parts
+    # many edits of one text: bounded by KEEP_REPLIES replies' worth of records
+    outbox, inbox = Outbox(), Inbox()
+    roundtrip(outbox, inbox, analyse(TEXT))
+    one = len(outbox)
+    text = TEXT
+    for i in range(30):
+        text = insert_line(text, (i * 37) % 400) if i % 3 == 0 else digit_edits(text, 1, i)[0]
+        roundtrip(outbox, inbox, analyse(text))
+        assert len(outbox) == len(inbox) <= (KEEP_REPLIES + 1) * one
+
+
+def test_a_closed_documents_records_are_forgotten_on_both_sides():
+    outbox, inbox = Outbox(), Inbox()
+    other = analyze_source(generate.large_file(21, 150), "/tmp/shapelens-test-worker/other.py")
+    roundtrip(outbox, inbox, analyse(TEXT))
+    roundtrip(outbox, inbox, other)
+    roundtrip(outbox, inbox, analyse(digit_edits(TEXT, 1, 2)[0]))
+    for table in (outbox, inbox):
+        table.forget(PATH)
+    assert outbox.objects.keys() == inbox.objects.keys()
+    assert {id(o) for o in outbox.objects.values() if isinstance(o, (ModelRecord, Diagnostic))} == \
+        {id(o) for o in (*other.models, *other.diagnostics)}
+    assert len(outbox.ids) == len(outbox)
+    # what is left still decodes, and the closed document's text comes back in full
+    roundtrip(outbox, inbox, other)
+    roundtrip(outbox, inbox, analyse(TEXT))
+
+
+def test_a_missed_reply_is_refused():
+    outbox, inbox = Outbox(), Inbox()
+    roundtrip(outbox, inbox, analyse(TEXT))
+    texts = digit_edits(TEXT, 2, 3)
+    outbox.encode(analyse(texts[0]))           # lost on the way: the inbox never sees it
+    data = outbox.encode(analyse(texts[1]))    # references a record of the lost reply
+    with pytest.raises(Exception):
+        inbox.decode(data)
+    # a fresh pair starts over
+    roundtrip(Outbox(), Inbox(), analyse(texts[1]))
+
+
+def test_a_failed_pickle_leaves_the_table_unchanged():
+    outbox, inbox = Outbox(), Inbox()
+    result = analyse(TEXT)
+    roundtrip(outbox, inbox, result)
+    before = (dict(outbox.objects), dict(outbox.ids), outbox.next)
+    bad = FileResult(PATH, models=list(result.models),
+                     diagnostics=[Diagnostic(Span(1, 1, 1, 2), "SL001", "info", "x", related=[lambda: 0])])
+    with pytest.raises(Exception):
+        outbox.prepare(bad)
+    assert (dict(outbox.objects), dict(outbox.ids), outbox.next) == before
+    roundtrip(outbox, inbox, analyse(digit_edits(TEXT, 1, 5)[0]))
+
+
+def test_error_replies_are_passed_on():
+    inbox = Inbox()
+    assert inbox.decode(pickle.dumps(("error", "MemoryError: x"))) == ("error", "MemoryError: x")
+    assert len(inbox) == 0
+
+
+# ----------------------------------------------------------------------------- a real child
+
+def test_real_child_kill_cancel_and_timeout():
+    texts = [TEXT] + digit_edits(TEXT, 3, 9) + [insert_line(TEXT, 3)]
+    expected = [analyse(t).as_dict() for t in texts]
+
+    async def main():
+        worker = Worker()
+        try:
+            got = await worker.analyze(texts[0], PATH, None)
+            assert got.as_dict() == expected[0] and len(worker.inbox) > 0
+            got = await worker.analyze(texts[1], PATH, None)
+            assert got.as_dict() == expected[1]
+            # killed the hard way (as a native crash would): the retry runs in a new child, new tables
+            os.kill(worker.proc.pid, signal.SIGKILL)
+            got = await worker.analyze(texts[2], PATH, None)
+            assert got.as_dict() == expected[2] and worker.restarts == 1
+            fresh = Outbox()
+            fresh.encode(analyse(texts[2]))
+            assert len(worker.inbox) == len(fresh)        # only what the new child sent
+            # a request cancelled while the child works: its reply must not be read as the next one's
+            pid = worker.proc.pid
+            slow = generate.large_file(77, 1500)       # a cold text: the child is busy for a while
+            task = asyncio.ensure_future(worker.analyze(slow, PATH, None))
+            while not worker.lock.locked():            # the exchange has begun
+                await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            got = await worker.analyze(texts[3], PATH, None)
+            assert got.as_dict() == expected[3] and worker.proc.pid != pid
+            # a closed document: both tables forget it (the child answers nothing to that frame)
+            await worker.forget(PATH)
+            assert len(worker.inbox) == 0
+            got = await worker.analyze(texts[2], PATH, None)
+            assert got.as_dict() == expected[2]
+            # a timeout: no result, and a new child afterwards
+            worker.timeout = 0.0001
+            assert await worker.analyze(texts[4], PATH, None) is None
+            worker.timeout = 60.0
+            got = await worker.analyze(texts[4], PATH, None)
+            assert got.as_dict() == expected[4]
+        finally:
+            await worker.stop()
+
+    asyncio.run(main())
