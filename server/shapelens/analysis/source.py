@@ -58,7 +58,7 @@ class Chunk:
 
 
 _CACHE: "OrderedDict[str, tuple]" = OrderedDict()
-_CACHE_SIZE = 4096  # ~27 KB a statement: bounds the server's memory (very large files re-parse)
+_CACHE_SIZE = 1024  # ~27 KB a statement: bounds the server's memory (unit results outlive it)
 
 
 # libcst's native parser can overflow the C stack on very deep nesting (~1,500 brackets segfaults):

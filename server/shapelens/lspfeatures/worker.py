@@ -420,7 +420,8 @@ def worker_main() -> None:
                         os._exit(70)
                     continue
                 text, path, default_input = request
-                result = analyze_source(text, path, Options(default_torch_input=default_input))
+                # parallel: a cold open of a large file forks a helper for half of it (both cores)
+                result = analyze_source(text, path, Options(default_torch_input=default_input, parallel=True))
                 reply, pending = outbox.prepare(result)
             except (KeyboardInterrupt, SystemExit):
                 raise
@@ -466,6 +467,9 @@ class Worker:
     async def _ensure(self) -> asyncio.subprocess.Process:
         if self.proc is not None and self.proc.returncode is None:
             return self.proc
+        if self.proc is not None:  # died between requests (killed, out of memory): counted as a restart
+            log.warning("analysis child exited (code %s); starting a new one", self.proc.returncode)
+            self.restarts += 1
         env = dict(os.environ)
         package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env["PYTHONPATH"] = package_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
