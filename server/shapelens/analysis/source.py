@@ -17,6 +17,7 @@ from typing import Optional
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from .positions import fast_positions
 from .records import Span
 
 
@@ -25,11 +26,12 @@ class Chunk:
     is asked for (a statement no model depends on is never parsed)."""
 
     def __init__(self, start_line: int, text: str, parsed: Optional[tuple] = None,
-                 positions: Optional[dict] = None) -> None:
+                 positions: Optional[dict] = None, complete: bool = False) -> None:
         self.start_line = start_line     # 0-based line of the statement's first line in the file
         self.text = text
         self._parsed = parsed            # (module or None, error or None), once parsed
-        self._positions = positions
+        self._positions = positions      # node -> CodeRange, relative to the statement
+        self._complete = complete        # _positions has every node (PositionProvider's), not the fast subset
 
     def __repr__(self) -> str:
         return f"Chunk(line {self.start_line + 1}, {self.text[:30]!r})"
@@ -46,12 +48,15 @@ class Chunk:
         return self._parsed[1]  # type: ignore[index]
 
     def moved(self, delta: int) -> "Chunk":
-        return Chunk(self.start_line + delta, self.text, self._parsed, self._positions)
+        return Chunk(self.start_line + delta, self.text, self._parsed, self._positions, self._complete)
 
     def span(self, node: cst.CSTNode) -> Span:
         if self._positions is None:
-            self._positions = _positions_for(self)
+            self._positions, self._complete = _positions_for(self)
         r = self._positions.get(node)
+        if r is None and not self._complete:  # left out by the fast path: PositionProvider's, once
+            self._positions, self._complete = _positions_for(self, complete=True)
+            r = self._positions.get(node)
         if r is None:  # a node built by us, not parsed: fall back to the chunk start
             return Span(self.start_line + 1, 1, self.start_line + 1, 1)
         return Span(r.start.line + self.start_line, r.start.column + 1, r.end.line + self.start_line, r.end.column + 1)
@@ -99,17 +104,26 @@ def _parse_cached(text: str) -> tuple:
     return result
 
 
-def _positions_for(chunk: Chunk) -> dict:
+def _positions_for(chunk: Chunk, complete: bool = False) -> tuple[dict, bool]:
+    """(positions, complete). Positions come from `ast` (positions.py: ~5x cheaper than libcst's
+    PositionProvider, identical ranges) unless that fast path cannot vouch for them or a node it left
+    out is asked for (complete=True): then from PositionProvider. Both are kept with the parse."""
     hit = _CACHE.get(chunk.text)
-    if hit is not None and hit[2]:
-        return hit[2]
+    # The cache's positions are for the cache's module; a chunk may hold an older parse of its text
+    # (the entry was evicted and parsed again since): positions key on node identity, so not shared then.
+    store = hit[2] if hit is not None and hit[0] is chunk.module else {}
+    if "all" in store:
+        return store["all"], True
+    if not complete and "fast" in store:
+        return store["fast"], False
     if chunk.module is None:
-        return {}
-    wrapper = MetadataWrapper(chunk.module, unsafe_skip_copy=True)
-    positions = dict(wrapper.resolve(PositionProvider))
-    if hit is not None:
-        hit[2].update(positions)
-    return positions
+        return {}, True
+    positions = None if complete else fast_positions(chunk.module, chunk.text)
+    done = positions is None
+    if done:
+        positions = dict(MetadataWrapper(chunk.module, unsafe_skip_copy=True).resolve(PositionProvider))
+    store["all" if done else "fast"] = positions
+    return positions, done
 
 
 def split_lines(text: str) -> list[str]:
