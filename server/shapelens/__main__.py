@@ -1,3 +1,4 @@
-from .cli import main
+"""`python -m shapelens`: see cli.entry()."""
+from .cli import entry
 
-raise SystemExit(main())
+entry()

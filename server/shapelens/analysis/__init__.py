@@ -2,7 +2,6 @@
 
 The names are loaded lazily, so that the catalogs (which import analysis.shapes) can be imported first.
 """
-from importlib import import_module
 
 _EXPORTS = {
     "Options": ".engine", "analyze_source": ".engine",
@@ -14,6 +13,8 @@ __all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name):
-    if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name], __name__), name)
-    raise AttributeError(name)
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(name)
+    # __import__ rather than importlib.import_module: the same, but visible to `python -X importtime`
+    return getattr(__import__(__name__ + module, fromlist=[name]), name)

@@ -8,22 +8,29 @@ subclassed Keras models). The work is in the flow_*.py modules:
   flow_ops.py      the shape rules of tensor operations
   flow_keras.py    Keras functional graphs and merge layers (kind="functional")
   flow_inputs.py   instantiations of the model classes and their input shapes
+
+They are imported on first use (about 4,000 lines, a large part of the CLI's start-up without cached
+bytecode): nothing for a file of constants, functions and imports; flow_models and flow_inputs only for
+a file with a class that has base classes.
 """
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from . import flow_inputs, flow_keras
-from .flow_models import module_records, register_class
-from .flow_state import Flow
 from .records import Diagnostic
+
+if TYPE_CHECKING:
+    from .flow_state import Flow
 
 
 def _flow(an) -> Flow:
     flow = getattr(an, "_flow", None)
     if flow is None:
+        from .flow_state import Flow
+
         flow = Flow(an)
         an._flow = flow
     return flow
@@ -51,6 +58,10 @@ def class_def(an, stmt, chunk, scope) -> bool:
 
 
 def _class_def(an, stmt, chunk, scope) -> bool:
+    if not stmt.bases:  # register_class() needs an nn.Module / keras.Model base (or a model class's)
+        return False
+    from .flow_models import register_class
+
     return register_class(_flow(an), stmt, chunk, scope) is not None
 
 
@@ -63,18 +74,24 @@ def small_statement(an, s, chunk, scope) -> bool:
 
 
 def _observe(an, s, chunk, scope) -> None:
+    from . import flow_keras
+
     flow = _flow(an)
-    flow_inputs.observe(flow, s, chunk, scope)
+    if flow.classes:  # flow_inputs.observe() records instantiations of the model classes: none yet
+        from . import flow_inputs
+
+        flow_inputs.observe(flow, s, chunk, scope)
     flow_keras.observe(flow, s, chunk, scope)
 
 
 def finish(an) -> None:
     """Called once after the walk: append ModelRecords for the models found to an.extra_models."""
     flow = getattr(an, "_flow", None)
-    if flow is None:
+    if flow is None or not (flow.functional or flow.classes):  # no functional model, no model class
         return
     from .flow_calls import finish_leaf
     from .flow_interp import Interp, Run
+    from .flow_models import module_records
 
     it = Interp(flow.module_run or Run(flow, "keras"))
     for fm in flow.functional:

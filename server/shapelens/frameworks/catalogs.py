@@ -1,12 +1,30 @@
-"""The catalog of each framework, by the name ModelRecord.framework uses."""
+"""The catalog of each framework, by the name ModelRecord.framework uses.
+
+Each catalog module is imported on first use, so that a file using one framework does not pay for
+building the other's catalog (and the CLI does not pay for either before it reads a file).
+"""
 from __future__ import annotations
 
 from .base import Catalog
-from .keras_layers import CATALOG as KERAS
-from .torch_layers import CATALOG as TORCH
 
-_CATALOGS = {"torch": TORCH, "keras": KERAS}
+_CATALOGS: dict = {}
 
 
 def get(framework: str) -> Catalog:
-    return _CATALOGS[framework]
+    catalog = _CATALOGS.get(framework)
+    if catalog is None:
+        if framework == "torch":
+            from .torch_layers import CATALOG as catalog
+        elif framework == "keras":
+            from .keras_layers import CATALOG as catalog
+        else:
+            raise KeyError(framework)
+        _CATALOGS[framework] = catalog
+    return catalog
+
+
+def __getattr__(name: str) -> Catalog:
+    """`catalogs.TORCH` / `catalogs.KERAS`, as before the catalogs were loaded lazily."""
+    if name in ("TORCH", "KERAS"):
+        return get(name.lower())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
