@@ -20,7 +20,7 @@ from .imports import dotted
 from .inputs import DIRECTIVE_RE, _parse_dims
 from .shapes import Shape
 from .source import Chunk
-from .values import Scope, Unknown, _MISSING
+from .values import Scope, Unknown, _MISSING, child_nodes, identifiers
 
 
 @dataclass
@@ -52,7 +52,23 @@ def observe(flow, s, chunk: Chunk, scope: Scope) -> None:
     if not flow.classes:
         return
     finder = _SiteFinder(flow, chunk, scope)
-    s.visit(finder)
+    # The calls of the statement in source order (what a CSTVisitor would visit), not inside lambdas.
+    # A call matters only when it names a model class or a name bound to an instance (a Site): a statement
+    # whose text has neither is not walked.
+    idents = identifiers(chunk.text)
+    walk = idents is None or not idents.isdisjoint(flow.classes) or not idents.isdisjoint(flow.env_names)
+    stack = [s] if walk else []
+    while stack:
+        node = stack.pop()
+        t = type(node)
+        if t is cst.Call:
+            finder.visit_Call(node)
+        elif t is cst.Lambda or t is cst.FunctionDef:
+            continue
+        children = child_nodes(node)
+        if children:
+            children.reverse()
+            stack.extend(children)
     if isinstance(s, cst.Assign) and isinstance(s.value, cst.Call):
         site = finder.site_of(_unwrap(s.value))
         env = flow.env(scope)
@@ -73,7 +89,7 @@ def _unwrap(call: cst.Call) -> cst.BaseExpression:
     return node
 
 
-class _SiteFinder(cst.CSTVisitor):
+class _SiteFinder:
     def __init__(self, flow, chunk: Chunk, scope: Scope) -> None:
         self.flow, self.chunk, self.scope = flow, chunk, scope
         self.made: dict = {}
@@ -119,12 +135,6 @@ class _SiteFinder(cst.CSTVisitor):
             if site is not None and size is not None:
                 site.summary = (size, self.chunk, self.scope, self.flow.an.aliases.qualify(func) or name)
         return True
-
-    def visit_FunctionDef(self, node) -> bool:
-        return False
-
-    def visit_Lambda(self, node) -> bool:
-        return False
 
 
 # ---------------------------------------------------------------- input shapes

@@ -74,6 +74,22 @@ class Run:
     depth: int = 0
 
 
+def _flow_calls():
+    """flow_calls imports this module's names lazily; imported here once, not on every call."""
+    global _FLOW_CALLS
+    if _FLOW_CALLS is None:
+        from . import flow_calls
+
+        _FLOW_CALLS = flow_calls
+    return _FLOW_CALLS
+
+
+_FLOW_CALLS = None
+_EVAL_METHODS: dict = {}
+_UNSET = object()
+_NO_NAMES = Scope()
+
+
 class Interp:
     def __init__(self, run: Run) -> None:
         self.run = run
@@ -320,13 +336,16 @@ class Interp:
 
     # ------------------------------------------------------------------ expressions
     def eval(self, node, frame: Frame) -> Any:
-        method = getattr(self, "eval_" + type(node).__name__, None)
+        t = type(node)
+        method = _EVAL_METHODS.get(t, _UNSET)
+        if method is _UNSET:  # the eval_<NodeType> method, looked up once per node type
+            method = _EVAL_METHODS[t] = getattr(Interp, "eval_" + t.__name__, None)
         if method is None:
             return Unknown(f"`{short(node)}` is only known at run time")
-        return method(node, frame)
+        return method(self, node, frame)
 
     def eval_Integer(self, node, frame):
-        return evaluate(node, Scope())
+        return evaluate(node, _NO_NAMES)  # a literal: no name is looked up
 
     eval_Float = eval_SimpleString = eval_ConcatenatedString = eval_Integer
 
@@ -511,12 +530,10 @@ class Interp:
         return result
 
     def eval_Call(self, node: cst.Call, frame: Frame):
-        from .flow_calls import call
-
         fn = self.eval(node.func, frame)
         if isinstance(fn, Unknown):
             return fn
-        return call(self, fn, node, frame)
+        return _flow_calls().call(self, fn, node, frame)
 
     def eval_Lambda(self, node, frame):
         return Unknown("a lambda")

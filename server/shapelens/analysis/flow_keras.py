@@ -22,7 +22,7 @@ from .flow_objects import Leaf, SeqMod, Tensor
 from .imports import dotted
 from .records import LayerRecord, ModelRecord, StepRecord
 from .shapes import UNKNOWN, Shape, is_known
-from .values import Unknown, _MISSING, short
+from .values import Unknown, _MISSING, child_nodes, identifiers, short
 
 MERGE_CLASSES = {"Concatenate": "axis=-1, **kwargs", "Add": "**kwargs", "Subtract": "**kwargs",
                  "Multiply": "**kwargs", "Average": "**kwargs", "Maximum": "**kwargs", "Minimum": "**kwargs",
@@ -260,28 +260,18 @@ def dot_shape(shapes: list, axes) -> tuple:
 
 # ---------------------------------------------------------------- observing statements
 
-class _Relevant(cst.CSTVisitor):
-    """Does a statement touch the Keras functional API (so that it is worth evaluating)?"""
+KERAS_ENTRY_POINTS = frozenset({"keras.Input", "keras.layers.Input", "keras.Model", "keras.models.Model"})
 
-    def __init__(self, flow, scope) -> None:
-        self.flow, self.scope, self.found = flow, scope, False
 
-    def visit_Call(self, node: cst.Call) -> Optional[bool]:
-        qual = self.flow.an.aliases.qualify(node.func.func if isinstance(node.func, cst.Call) else node.func) or ""
-        if isinstance(node.func, cst.Call) and qual.startswith("keras."):
-            self.found = True
-        elif qual in ("keras.Input", "keras.layers.Input", "keras.Model", "keras.models.Model") or (
-                qual.startswith("keras.layers.") and "." not in qual[len("keras.layers."):]):
-            self.found = True
-        return not self.found
-
-    def visit_Name(self, node: cst.Name) -> None:
-        v = self.flow.env_lookup(self.scope, node.value)
-        if v is not _MISSING and _tracked(v):
-            self.found = True
-
-    def visit_Lambda(self, node) -> bool:
-        return False
+def _keras_call(aliases, node: cst.Call) -> bool:
+    """A call of a Keras layer (`layers.Dense(3)`, or a layer built and called at once: `Dense(3)(x)`),
+    keras.Input or keras.Model."""
+    func = node.func
+    is_call = isinstance(func, cst.Call)
+    qual = aliases.qualify(func.func if is_call else func) or ""
+    if is_call and qual.startswith("keras."):
+        return True
+    return qual in KERAS_ENTRY_POINTS or (qual.startswith("keras.layers.") and "." not in qual[13:])
 
 
 def _tracked(v) -> bool:
@@ -295,13 +285,15 @@ def observe(flow, s, chunk, scope) -> None:
         else None
     targets = [t.target for t in s.targets] if isinstance(s, cst.Assign) else \
         [s.target] if isinstance(s, cst.AnnAssign) else []
-    env = flow.env(scope)
-    if value_node is None or not _relevant(flow, value_node, scope):
-        for t in targets:
-            for name in _names(t):
-                if name in env and _tracked(env[name]):
-                    del env[name]
+    if value_node is None or not _relevant(flow, value_node, chunk, scope):
+        env = flow.env(scope, create=False)
+        if env:  # an assignment of something else: a name that held a followed value no longer does
+            for t in targets:
+                for name in _names(t):
+                    if name in env and _tracked(env[name]):
+                        del env[name]
         return
+    env = flow.env(scope)
     if flow.module_run is None:
         flow.module_run = Run(flow, "keras")
     it = Interp(flow.module_run)
@@ -315,10 +307,41 @@ def observe(flow, s, chunk, scope) -> None:
         bind_name(flow, env, t, value)
 
 
-def _relevant(flow, node, scope) -> bool:
-    v = _Relevant(flow, scope)
-    node.visit(v)
-    return v.found
+def _relevant(flow, node, chunk, scope) -> bool:
+    """Does the expression touch the Keras functional API (so that it is worth evaluating)? It does when
+    it calls a Keras layer, keras.Input or keras.Model, or mentions a name bound to a tensor, a layer or
+    a model the analysis follows (lambdas are not looked into)."""
+    if not _may_be_relevant(flow, chunk):
+        return False
+    aliases = flow.an.aliases
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        t = type(n)
+        if t is cst.Name:
+            v = flow.env_lookup(scope, n.value)
+            if v is not _MISSING and _tracked(v):
+                return True
+            continue
+        if t is cst.Lambda:
+            continue
+        if t is cst.Call and _keras_call(aliases, n):
+            return True
+        stack.extend(child_nodes(n))
+    return False
+
+
+def _may_be_relevant(flow, chunk) -> bool:
+    """A cheap check on the statement's text before the walk in _relevant(): False when no identifier in
+    it can make an expression relevant. A Keras call needs its dotted name to start with an import alias
+    that can lead to `keras.` (imports.Aliases.qualify); a followed value needs a name bound in an env."""
+    idents = identifiers(chunk.text)
+    if idents is None:
+        return True
+    if not idents.isdisjoint(flow.env_names):
+        return True
+    heads = flow.an.aliases.keras_heads()
+    return heads is None or not idents.isdisjoint(heads)
 
 
 def _names(target) -> list:

@@ -15,7 +15,7 @@ from .flow_calls import construct, finish_leaf
 from .flow_interp import Frame, Interp, Run
 from .flow_objects import ClassInfo, Instance, Leaf, ModDict, ModList, SeqMod, Tensor, MODULES
 from .records import LayerRecord, ModelRecord
-from .values import Unknown
+from .values import Unknown, names_in
 
 TORCH_BASES = {"torch.nn.Module", "torch.nn.modules.module.Module"}
 KERAS_BASES = {"keras.Model", "keras.layers.Layer", "keras.Layer", "keras.models.Model"}
@@ -48,26 +48,20 @@ def register_class(flow, stmt: cst.ClassDef, chunk, scope) -> Optional[ClassInfo
     return info
 
 
-class _Names(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.names: set = set()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
-
-
 def used_inside_others(flow) -> set:
     """Classes referenced in another model class's body (a Block of a ResNet): parts, not models."""
     used = set()
     for info in flow.classes.values():
-        v = _Names()
-        info.node.body.visit(v)
-        used |= {n for n in v.names if n in flow.classes and n != info.name}
+        # Only a class whose name is in the text of the statement holding this one can be referenced.
+        others = {n for n in flow.classes if n != info.name and n in info.chunk.text}
+        if others:
+            used |= names_in(info.node.body) & others
     for site in flow.sites:
+        candidates = {n for n in flow.classes if n in site.chunk.text}
+        if not candidates:
+            continue
         for a in site.call.args:
-            v = _Names()
-            a.value.visit(v)
-            used |= {n for n in v.names if n in flow.classes}
+            used |= names_in(a.value) & candidates
     return used
 
 

@@ -3,13 +3,36 @@ observed at module level (Keras functional tensors, model instances), name and a
 for the interpreter, and reporting."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from .flow_objects import (Builtin, BoundMethod, ClassRef, Instance, Leaf, ListMethod, ModDict, ModList, SeqMod,
                            Sym, Tensor, TensorMethod, MODULES)
 from .values import Unknown, _MISSING
 
+BUILTINS = None   # flow_interp.BUILTINS, imported on first use (flow_interp imports this module's users)
 TENSOR_UNKNOWN_ATTRS = {"dtype", "device", "requires_grad", "is_cuda", "grad", "layout"}
+
+
+class _Env(dict):
+    """The values observed in one scope; every name ever set is also added to `names` (Flow.env_names),
+    and so is the first part of a dotted one (`model` of `model.encoder`)."""
+
+    __slots__ = ("names",)
+
+    def __setitem__(self, key, value) -> None:
+        self.names.add(key)
+        if isinstance(key, str) and "." in key:
+            self.names.add(key.partition(".")[0])
+        dict.__setitem__(self, key, value)
+
+    def setdefault(self, key, default=None):  # pragma: no cover - not used, kept consistent
+        if key not in self:
+            self[key] = default
+        return dict.__getitem__(self, key)
+
+    def update(self, *args, **kwargs) -> None:  # pragma: no cover - not used, kept consistent
+        for k, v in dict(*args, **kwargs).items():
+            self[k] = v
 
 
 class Flow:
@@ -17,6 +40,8 @@ class Flow:
         self.an = an
         self.classes: dict = {}        # class name -> ClassInfo
         self.envs: dict = {}           # id(engine scope) -> (scope, {name: value}) observed at walk time
+        self.env_names: set = set()    # every name ever set in one of the envs, and the first part of a
+                                       # dotted one: a superset, for checks on a statement's text
         self.sites: list = []          # flow_inputs.Site: instantiations of the file's model classes
         self.functional: list = []     # flow_keras.Functional models (keras.Model(inputs, outputs))
         self.engine_cache: dict = {}   # id(node) -> value: a module-level layer is one object
@@ -28,10 +53,15 @@ class Flow:
         return self.seq
 
     # ------------------------------------------------------------------ names
-    def env(self, scope) -> dict:
+    def env(self, scope, create: bool = True) -> Optional[dict]:
+        """The values observed in `scope`; with create=False, None when nothing was observed there yet."""
         entry = self.envs.get(id(scope))
         if entry is None or entry[0] is not scope:
-            entry = (scope, {})
+            if not create:
+                return None
+            env = _Env()
+            env.names = self.env_names
+            entry = (scope, env)
             self.envs[id(scope)] = entry
         return entry[1]
 
@@ -45,7 +75,9 @@ class Flow:
         return _MISSING
 
     def global_value(self, name: str, node, frame, it, probe: bool = False) -> Any:
-        from .flow_interp import BUILTINS
+        global BUILTINS
+        if BUILTINS is None:
+            from .flow_interp import BUILTINS
 
         v = self.env_lookup(frame.scope, name)
         if v is not _MISSING:

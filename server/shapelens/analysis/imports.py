@@ -6,6 +6,7 @@ Dense`) into a canonical name: "torch.nn.Conv2d" or "keras.layers.Dense". `tenso
 """
 from __future__ import annotations
 
+import functools
 from typing import Optional
 
 import libcst as cst
@@ -21,11 +22,15 @@ DEFAULT_ALIASES = {
 
 
 def dotted(node: cst.BaseExpression) -> Optional[str]:
+    t = type(node)
+    if t is cst.Name:  # the most frequent case (libcst's node classes have no subclasses)
+        return node.value
     parts = []
-    while isinstance(node, cst.Attribute):
+    while t is cst.Attribute:
         parts.append(node.attr.value)
         node = node.value
-    if isinstance(node, cst.Name):
+        t = type(node)
+    if t is cst.Name:
         parts.append(node.value)
         return ".".join(reversed(parts))
     return None
@@ -35,6 +40,7 @@ def _module_name(node) -> str:
     return dotted(node) or ""
 
 
+@functools.lru_cache(maxsize=8192)
 def canonical(name: str) -> str:
     for prefix, repl in (
         ("tensorflow.python.keras", "keras"),
@@ -53,11 +59,38 @@ def canonical(name: str) -> str:
     return name
 
 
+# The conventional names whose default alias can lead to a Keras name.
+_DEFAULT_KERAS_HEADS = frozenset(h for h, m in DEFAULT_ALIASES.items() if m in ("keras", "keras.layers", "tensorflow"))
+
+
+def _leads_to_keras(module: str) -> bool:
+    """Can canonical(module + "." + rest) start with "keras."? Only when the module names Keras or is a
+    package some of whose submodules canonical() maps to Keras (tensorflow.keras, tensorflow.python.keras)."""
+    return "keras" in module or module in ("tensorflow", "tensorflow.python")
+
+
 class Aliases:
     def __init__(self) -> None:
         self.names: dict[str, str] = {}
+        self._heads: Optional[tuple] = None
+        self._qualified: dict = {}   # dotted name -> qualify()'s answer, until the next import
+
+    def keras_heads(self) -> Optional[frozenset]:
+        """The first names of the dotted names that qualify() can turn into a "keras." name; None when
+        any name can be one (a star import of a layers module)."""
+        if self._heads is None:
+            if any(k.startswith("*") for k in self.names):
+                heads = None
+            else:
+                found = {h for h in _DEFAULT_KERAS_HEADS if h not in self.names}
+                found.update(h for h, m in self.names.items() if _leads_to_keras(m))
+                heads = frozenset(found)
+            self._heads = (heads,)
+        return self._heads[0]
 
     def add_import(self, node) -> None:
+        self._heads = None
+        self._qualified = {}
         if isinstance(node, cst.Import):
             for alias in node.names:
                 full = _module_name(alias.name)
@@ -84,6 +117,12 @@ class Aliases:
         name = dotted(node)
         if name is None:
             return None
+        hit = self._qualified.get(name)
+        if hit is None:
+            hit = self._qualified[name] = self._qualify(name)
+        return hit
+
+    def _qualify(self, name: str) -> str:
         head, _, rest = name.partition(".")
         full = self.names.get(head)
         if full is None:

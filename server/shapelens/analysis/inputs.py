@@ -9,6 +9,7 @@ first layer, `input_shape=` / `input_dim=` on the first layer, or a later `model
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -16,7 +17,7 @@ import libcst as cst
 
 from .imports import dotted
 from .shapes import Shape
-from .values import Scope, Unknown, evaluate
+from .values import Scope, Unknown, child_nodes, evaluate
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import Analyzer, ModelBuilder
@@ -51,10 +52,17 @@ def directive_input(an: "Analyzer", m: "ModelBuilder") -> Optional[Shape]:
     return None
 
 
-def _parse_dims(text: str, scope: Optional[Scope]) -> Optional[Shape]:
+@functools.lru_cache(maxsize=1024)
+def _parse_directive(text: str) -> Optional[cst.BaseExpression]:
     try:
-        node = cst.parse_expression(text)
+        return cst.parse_expression(text)
     except Exception:
+        return None
+
+
+def _parse_dims(text: str, scope: Optional[Scope]) -> Optional[Shape]:
+    node = _parse_directive(text)  # nodes are immutable: one parse per directive text
+    if node is None:
         return None
     if not isinstance(node, (cst.Tuple, cst.List)):
         return None
@@ -89,24 +97,32 @@ def example_input(an: "Analyzer", m: "ModelBuilder") -> Optional[tuple]:
     if an.tensor_assignments is None:  # once per analysis, not once per model
         an.tensor_assignments = _tensor_assignments(an)
     finder.tensors = an.tensor_assignments
+    last = target.split(".")[-1]
     for chunk in an.chunks:
-        if chunk.module is None or target.split(".")[-1] not in chunk.text:
+        if chunk.module is None or last not in chunk.text:
             continue
-        chunk.module.visit(finder)
-        if finder.found:
-            return finder.found
+        # Every call of the chunk in source order (what a CSTVisitor would visit), the first hit wins.
+        stack = [chunk.module]
+        while stack:
+            node = stack.pop()
+            if type(node) is cst.Call:
+                finder.visit_call(node)
+                if finder.found:
+                    return finder.found
+            children = child_nodes(node)
+            if children:
+                children.reverse()
+                stack.extend(children)
     return None
 
 
-class _ExampleFinder(cst.CSTVisitor):
+class _ExampleFinder:
     def __init__(self, an: "Analyzer", target: str, scope: Scope) -> None:
         self.an, self.target, self.scope = an, target, scope
         self.found: Optional[tuple] = None
         self.tensors: dict = {}
 
-    def visit_Call(self, node: cst.Call) -> Optional[bool]:
-        if self.found:
-            return False
+    def visit_call(self, node: cst.Call) -> None:
         func = dotted(node.func)
         if func == self.target and node.args:
             shape = self.tensor_shape(node.args[0].value)
@@ -114,7 +130,6 @@ class _ExampleFinder(cst.CSTVisitor):
                 self.found = (Shape.of(shape), "example input")
         elif func is not None and func.split(".")[-1] == "summary" and node.args and dotted(node.args[0].value) == self.target:
             self.summary_call(node, func)
-        return True
 
     def tensor_shape(self, node) -> Optional[list]:
         if isinstance(node, cst.Name) and node.value in self.tensors:  # x = torch.randn(...); model(x)
@@ -153,23 +168,26 @@ class _ExampleFinder(cst.CSTVisitor):
             self.found = (Shape.of(sizes), "torchinfo summary()")
 
 
-class _TensorAssignments(cst.CSTVisitor):
-    """`name = torch.randn(...)`-style assignments anywhere in the file (the first one of a name wins)."""
-
-    def __init__(self) -> None:
-        self.found: dict = {}
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) and isinstance(node.value, cst.Call):
-            self.found.setdefault(node.targets[0].target.value, node.value)
-
-
 def _tensor_assignments(an: "Analyzer") -> dict:
-    collector = _TensorAssignments()
+    """`name = torch.randn(...)`-style assignments anywhere in the file (the first one of a name wins).
+    Assignments are statements: the walk goes through statements and blocks, never into expressions."""
+    found: dict = {}
     for chunk in an.chunks:
-        if chunk.module is not None and "torch." in chunk.text:
-            chunk.module.visit(collector)
-    return collector.found
+        if chunk.module is None or "torch." not in chunk.text:
+            continue
+        stack = [chunk.module]
+        while stack:
+            node = stack.pop()
+            if type(node) is cst.Assign:
+                if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) and \
+                        isinstance(node.value, cst.Call):
+                    found.setdefault(node.targets[0].target.value, node.value)
+                continue
+            children = [c for c in child_nodes(node) if not isinstance(c, cst.BaseExpression)]
+            if children:
+                children.reverse()
+                stack.extend(children)
+    return found
 
 def keras_input(an: "Analyzer", m: "ModelBuilder") -> tuple[Optional[Shape], Optional[str]]:
     for bn in m.input_items:

@@ -20,7 +20,7 @@ UNKNOWN = "?"
 
 
 def is_known(d: Dim) -> bool:
-    return isinstance(d, int) and not isinstance(d, bool)
+    return type(d) is int or (isinstance(d, int) and not isinstance(d, bool))
 
 
 def dim_text(d: Dim) -> str:

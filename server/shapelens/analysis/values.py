@@ -10,6 +10,7 @@ import ast
 import builtins
 import functools
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -69,6 +70,89 @@ _MISSING = object()
 _BUILTIN_CONSTS = {"True": True, "False": False, "None": None}
 
 
+# Fields of libcst nodes that only hold whitespace, brackets, commas and other tokens (never a name or a
+# call): skipped by child_nodes(), which is what a CSTVisitor would reach minus those tokens.
+_TOKEN_FIELDS = frozenset({
+    "lpar", "rpar", "lbrace", "lbracket", "rbrace", "rbracket", "comma", "colon", "first_colon", "second_colon",
+    "dot", "equal", "semicolon", "operator", "asynchronous", "comment", "leading_lines", "empty_lines",
+    "trailing_whitespace", "newline", "header", "footer", "lines_after_decorators", "default_indent",
+    "default_newline", "encoding", "has_trailing_newline", "relative", "conversion", "trailing_comma", "separator",
+    "posonly_ind", "star", "leading_whitespace", "first_line", "last_line", "indent"})
+# Where the fields' declaration order is not the source order a CSTVisitor visits them in.
+_VISIT_ORDER = {
+    "Arg": ("keyword", "value"),
+    "ClassDef": ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
+    "ExceptHandler": ("type", "name", "body"),
+    "ExceptStarHandler": ("type", "name", "body"),
+    "FunctionDef": ("decorators", "name", "type_parameters", "params", "returns", "body"),
+    "IfExp": ("body", "test", "orelse"),
+    "MatchCase": ("pattern", "guard", "body"),
+    "Parameters": ("posonly_params", "params", "star_arg", "kwonly_params", "star_kwarg"),
+    "TypeAlias": ("name", "type_parameters", "value"),
+}
+_CHILD_FIELDS: dict = {}
+
+
+def _child_fields(t: type) -> tuple:
+    import dataclasses
+
+    names = [f.name for f in dataclasses.fields(t)
+             if not f.name.startswith("whitespace") and f.name not in _TOKEN_FIELDS]
+    order = _VISIT_ORDER.get(t.__name__) if t.__module__.startswith("libcst.") else None
+    if order is not None and sorted(order) == sorted(names):
+        names = list(order)
+    _CHILD_FIELDS[t] = tuple(names)
+    return _CHILD_FIELDS[t]
+
+
+def child_nodes(node: cst.CSTNode) -> list:
+    """The child nodes of `node` that can hold names or calls (no whitespace or token nodes), in the order a
+    CSTVisitor visits them (source order). A direct replacement for walking with a visitor (whose
+    dispatch is slow, and which rebuilds every node it leaves)."""
+    t = type(node)
+    fields = _CHILD_FIELDS.get(t)
+    if fields is None:
+        fields = _child_fields(t)
+    out = []
+    for f in fields:
+        v = getattr(node, f)
+        if isinstance(v, cst.CSTNode):
+            out.append(v)
+        elif isinstance(v, (tuple, list)):
+            out.extend(x for x in v if isinstance(x, cst.CSTNode))
+    return out
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_IDENTIFIERS: dict = {}
+
+
+def identifiers(text: str) -> Optional[frozenset]:
+    """The identifiers in a statement's text: a superset of the names in it, for cheap checks before a
+    walk over its nodes. None when the text is not ASCII (a name may be spelled in a way the pattern
+    does not see)."""
+    hit = _IDENTIFIERS.get(text, _MISSING)
+    if hit is _MISSING:
+        hit = frozenset(_IDENTIFIER.findall(text)) if text.isascii() else None
+        if len(_IDENTIFIERS) > 8192:
+            _IDENTIFIERS.clear()
+        _IDENTIFIERS[text] = hit
+    return hit
+
+
+def names_in(node: cst.CSTNode) -> set:
+    """The values of every Name node under `node` (itself included)."""
+    names = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if type(n) is cst.Name:
+            names.add(n.value)
+            continue
+        stack.extend(child_nodes(n))
+    return names
+
+
 def code_of(node: cst.CSTNode) -> str:
     try:
         return cst.Module(body=[]).code_for_node(node)
@@ -92,6 +176,22 @@ def evaluate(node: cst.BaseExpression, scope: Scope) -> Any:
 def _eval(node: cst.BaseExpression, scope: Scope, depth: int) -> Any:
     if depth > 60:
         return Unknown("expression nested too deeply to evaluate")
+    # The most frequent node types first, by exact type (libcst's node classes have no subclasses).
+    t = type(node)
+    if t is cst.Integer or t is cst.Float:
+        return _literal(node.value)
+    if t is cst.Name:
+        return _eval_name(node.value, scope)
+    if t is cst.Call:
+        return _call(node, scope, depth)
+    if t is cst.SimpleString:
+        text = node.value  # what node.evaluated_value gives; short literals ("relu", "same") cached
+        v = _string(text) if len(text) <= 200 else ast.literal_eval(text)
+        return v if isinstance(v, str) else Unknown("bytes are not sizes")
+    return _eval_other(node, scope, depth)
+
+
+def _eval_other(node: cst.BaseExpression, scope: Scope, depth: int) -> Any:
     ev = lambda n: _eval(n, scope, depth + 1)  # noqa: E731
     if isinstance(node, cst.Integer):
         return _literal(node.value)
@@ -190,6 +290,11 @@ def _literal(text: str) -> Any:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
         return Unknown(f"cannot read the number {text}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _string(text: str) -> Any:
+    return ast.literal_eval(text)
 
 
 def _eval_name(name: str, scope: Scope) -> Any:

@@ -8,6 +8,7 @@ their printed formula, the MACs, and reports the checks. Adding a layer touches 
 from __future__ import annotations
 
 import ast
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Optional, Sequence
@@ -35,6 +36,12 @@ class Signature:
 
     @staticmethod
     def parse(text: str) -> "Signature":
+        """A signature from its text (`"in_features, out_features, bias=True"`); cached: signatures are
+        immutable and parsed again by the data-flow rules on every call."""
+        return _parse_signature(text)
+
+    @staticmethod
+    def _parse(text: str) -> "Signature":
         fn = ast.parse(f"def f({text}): pass").body[0]
         assert isinstance(fn, ast.FunctionDef)
         a = fn.args
@@ -47,6 +54,20 @@ class Signature:
         for arg, d in zip(a.kwonlyargs, a.kw_defaults):
             params.append(Param(arg.arg, _NO_DEFAULT if d is None else ast.literal_eval(d), keyword_only=True))
         return Signature(tuple(params), var_kwargs=a.kwarg is not None)
+
+    @functools.cached_property
+    def positional(self) -> tuple:
+        """The parameters a positional argument can bind to, in order."""
+        return tuple(p for p in self.params if not p.keyword_only)
+
+    @functools.cached_property
+    def names(self) -> frozenset:
+        return frozenset(p.name for p in self.params)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_signature(text: str) -> Signature:
+    return Signature._parse(text)
 
 
 @dataclass
@@ -63,7 +84,7 @@ def bind(sig: Signature, positional: Sequence[Any], keywords: dict, star_unknown
     values: dict = {}
     given: set = set()
     errors: list = []
-    pos_params = [p for p in sig.params if not p.keyword_only]
+    pos_params = sig.positional
     # For *args signatures this still reports extra positionals: torch's parameter-less activations are
     # declared "*args, **kwargs" to mirror nn.Module.__init__ (which rejects them); Identity's rule drops it.
     if len(positional) > len(pos_params):
@@ -72,7 +93,7 @@ def bind(sig: Signature, positional: Sequence[Any], keywords: dict, star_unknown
         values[p.name] = v
         given.add(p.name)
     extra = {}
-    names = {p.name for p in sig.params}
+    names = sig.names
     for k, v in keywords.items():
         if k in names:
             if k in given:
@@ -110,7 +131,7 @@ def num(n: Any) -> str:
 
 
 def prod_text(factors: Iterable[Any]) -> str:
-    return "·".join(str(f) for f in factors)
+    return "·".join(map(str, factors))
 
 
 # ---------------------------------------------------------------- the rule context
@@ -169,7 +190,7 @@ class Ctx:
     def known(self, name: str) -> Any:
         """The argument's value, or None after recording why it is unknown."""
         v = self.args[name]
-        u = first_unknown(v)
+        u = first_unknown(v) if isinstance(v, (Unknown, tuple, list)) else None  # a scalar is known
         if u is not None:
             self.why_unknown(u.reason)
             return None

@@ -149,7 +149,7 @@ RUNTIME = object()   # an argument only known at run time
 def const(c: Ctx, name: str) -> Any:
     """The argument's constant value (None included), or RUNTIME after recording why it is unknown."""
     v = c.args[name]
-    if first_unknown(v) is not None:
+    if isinstance(v, (Unknown, tuple, list)) and first_unknown(v) is not None:
         c.known(name)  # records the reason
         return RUNTIME
     return v
