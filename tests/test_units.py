@@ -228,3 +228,39 @@ def test_a_failing_child_is_replaced_by_this_process():
             mock.patch.object(engine, "_fork", lambda work: (lambda: None)):
         result = analyze_source(text, "fail.py", engine.Options(parallel=True))
     assert [m.layers[0].output_shape.text() for m in result.models] == ["(N, 2)"] * 30
+
+
+def test_direct_node_walk_follows_libcst_visitor_order():
+    """values.child_nodes (the analysis' fast walk) must visit nodes in the order of a libcst visitor, on
+    every sample: a libcst upgrade that reorders a node's fields would otherwise silently change which
+    call is found first."""
+    import glob
+    import os
+
+    import libcst as cst
+
+    from shapelens.analysis.values import child_nodes
+
+    class Order(cst.CSTVisitor):
+        def __init__(self):
+            self.seen = []
+
+        def on_visit(self, node):
+            if isinstance(node, (cst.Call, cst.Name)):
+                self.seen.append(node)
+            return True
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    files = sorted(glob.glob(os.path.join(root, "samples", "**", "*.py"), recursive=True))
+    assert len(files) > 20
+    for path in files:
+        module = cst.parse_module(open(path, encoding="utf-8").read())
+        visitor = Order()
+        module.visit(visitor)
+        walked, stack = [], [module]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (cst.Call, cst.Name)):
+                walked.append(node)
+            stack.extend(reversed(child_nodes(node)))
+        assert [id(n) for n in walked] == [id(n) for n in visitor.seen], path
