@@ -28,21 +28,20 @@ from run import digit_edit, spread  # noqa: E402
 
 # (file suffix, function name): what they are.
 HOT_SPOTS = [
-    ("analysis/source.py", "statement_ranges", "whole-file ast.parse to split statements"),
-    ("analysis/source.py", "chunks_of", "split + per-statement parse (cached by text)"),
-    ("libcst/_parser/entrypoints.py", "parse_module", "libcst parsing (cache misses)"),
-    ("analysis/source.py", "_positions_for", "libcst PositionProvider (codegen of the statement)"),
+    ("analysis/source.py", "split", "split into statements (incremental: only around the changed lines)"),
+    ("analysis/units.py", "group", "group statements into units by the names they read (symtable)"),
+    ("analysis/units.py", "unit_key", "cache key of each unit (memoized on its chunks)"),
+    ("analysis/units.py", "cache_get", "unit results from the cache (moved when lines shifted)"),
+    ("analysis/engine.py", "_analyze_units", "the walk over the units that missed the cache"),
+    ("libcst/_parser/entrypoints.py", "parse_module", "libcst parsing (statements parsed on first use)"),
+    ("analysis/source.py", "_positions_for", "positions (positions.py from ast; PositionProvider fallback)"),
     ("analysis/engine.py", "statement", "the walk over statements"),
-    ("analysis/engine.py", "find_loose_models", "libcst visitor per statement (_ModelCallFinder)"),
+    ("analysis/engine.py", "find_loose_models", "Sequential calls not assigned to a name"),
     ("analysis/dataflow.py", "small_statement", "data-flow hooks per statement"),
-    ("analysis/flow_keras.py", "_relevant", "libcst visitor per assignment (_Relevant)"),
     ("analysis/engine.py", "build_record", "per model: input + propagation + spans"),
     ("analysis/inputs.py", "model_input", "per model: where the input shape comes from"),
-    ("analysis/inputs.py", "example_input", "per torch model without directive: visits chunks"),
-    ("analysis/inputs.py", "_tensor_assignments", "visits every chunk with 'torch.' in it, per model"),
     ("analysis/engine.py", "propagate", "per model: layer rules"),
-    ("analysis/values.py", "_literal", "ast.literal_eval per number literal"),
-    ("libcst/_nodes/base.py", "visit", "libcst visitor machinery (all visitors)"),
+    ("libcst/_nodes/base.py", "visit", "libcst visitor machinery (remaining visitors)"),
 ]
 
 
@@ -104,8 +103,9 @@ def main(argv=None) -> int:
     print(f"# profile: {text.count(chr(10))} lines, Python {sys.version.split()[0]}")
     if "edit" in args.which:
         analyze_source(text, "large.py", Options())
-        analyze_source(digit_edit(text, targets[0])[0], "large.py", Options())
-        edited, _ = digit_edit(text, targets[5])
+        first, _ = digit_edit(text, targets[0])
+        analyze_source(first, "large.py", Options())
+        edited, _ = digit_edit(first, targets[5])  # one edit after the last analysed text, as in an editor
         profile("edit path: analyze_source after a 1-char edit, warm cache",
                 lambda: analyze_source(edited, "large.py", Options()), args.top, args.pyinstrument)
     if "cold" in args.which:
