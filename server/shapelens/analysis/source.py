@@ -140,21 +140,28 @@ def statement_ranges(text: str, lines: list[str]) -> list[tuple[int, int]]:
 
 def _ast_ranges(text: str) -> Optional[list[tuple[int, int]]]:
     """The statements' line ranges from `ast`, or None when the text does not parse."""
+    found = _ast_statements(text)
+    return None if found is None else [(first, last) for first, last, _ in found]
+
+
+def _ast_statements(text: str) -> Optional[list[tuple[int, int, list]]]:
+    """(first, last+1, ast statements) per top-level statement range, or None when the text does not
+    parse. The statements spare units.py a second parse of each statement."""
     try:
         with warnings.catch_warnings():  # e.g. "invalid decimal literal" on half-typed code: not ours to print
             warnings.simplefilter("ignore")
             tree = ast.parse(text)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
-    ranges: list[tuple[int, int]] = []
+    found: list[tuple[int, int, list]] = []
     for stmt in tree.body:
         first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])]) - 1
         last = stmt.end_lineno or stmt.lineno
-        if ranges and first < ranges[-1][1]:  # two statements on one line: `a = 1; b = 2`
-            ranges[-1] = (ranges[-1][0], max(last, ranges[-1][1]))
+        if found and first < found[-1][1]:  # two statements on one line: `a = 1; b = 2`
+            found[-1] = (found[-1][0], max(last, found[-1][1]), found[-1][2] + [stmt])
         else:
-            ranges.append((first, last))
-    return ranges
+            found.append((first, last, [stmt]))
+    return found
 
 
 _CONTINUATION_KEYWORDS = ("else", "elif", "except", "finally", "case")
@@ -262,18 +269,21 @@ _SPLITS_KEPT = 16   # documents whose last split is remembered
 
 
 def _full_split(text: str, lines: list[str]) -> _Split:
-    ranges = _ast_ranges(text)
-    parsed = ranges is not None
-    if ranges is None:
+    found = _ast_statements(text)
+    if found is None:
         ranges = _scan_ranges(lines)[0]
-    return _Split(text, lines, ranges, parsed, [_chunk(lines, first, last) for first, last in ranges])
+        return _Split(text, lines, ranges, False, [_chunk(lines, first, last) for first, last in ranges])
+    ranges = [(first, last) for first, last, _ in found]
+    return _Split(text, lines, ranges, True, [_chunk(lines, first, last, stmts) for first, last, stmts in found])
 
 
-def _chunk(lines: list[str], first: int, last: int) -> Chunk:
+def _chunk(lines: list[str], first: int, last: int, stmts: Optional[list] = None) -> Chunk:
     body = "".join(lines[first:last])
     if not body.endswith("\n"):
         body += "\n"
-    return Chunk(first, body)
+    chunk = Chunk(first, body)
+    chunk.ast_statements = stmts  # taken (and dropped) by units.py when it reads the statement's names
+    return chunk
 
 
 def _common(same, limit: int) -> int:
@@ -324,18 +334,20 @@ def _resplit(old: _Split, text: str, lines: list[str]) -> Optional[_Split]:
     if "__future__" in region:
         return None
     if old.parsed:
-        inner = _ast_ranges(region)
-        if inner is None:
+        found = _ast_statements(region)
+        if found is None:
             return None
     else:
         if _ast_ranges(region) is not None:
             return None
         inner, clean = _scan_ranges(lines[start:end_new])
+        found = [(a, b, None) for a, b in inner]
         if not clean:
             return None
+    inner = [(a, b) for a, b, _ in found]
     new_ranges = ranges[:i] + [(a + start, b + start) for a, b in inner] + \
         [(a + delta, b + delta) for a, b in ranges[j + 1:]]
-    chunks = old.chunks[:i] + [_chunk(lines, a, b) for a, b in new_ranges[i:i + len(inner)]]
+    chunks = old.chunks[:i] + [_chunk(lines, a + start, b + start, stmts) for a, b, stmts in found]
     for c in old.chunks[j + 1:]:
         chunks.append(c.moved(delta) if delta else c)
     return _Split(text, lines, new_ranges, old.parsed, chunks)

@@ -43,11 +43,12 @@ _NAMES: "OrderedDict[str, Names]" = OrderedDict()
 _NAMES_SIZE = 8192
 
 
-def names_of(text: str) -> Optional[Names]:
-    """The statement's names; None when `ast` cannot parse it (see _signature)."""
+def names_of(text: str, statements: Optional[list] = None) -> Optional[Names]:
+    """The statement's names; None when `ast` cannot parse it (see _signature). `statements`: its ast
+    statements when the caller has them (the split parsed the whole file), else it is parsed here."""
     hit = _NAMES.get(text, _NAMES)
     if hit is _NAMES:
-        hit = _NAMES[text] = _names(text)
+        hit = _NAMES[text] = _names(text, statements)
         if len(_NAMES) > _NAMES_SIZE:
             _NAMES.popitem(last=False)
     return hit  # type: ignore[return-value]
@@ -58,13 +59,14 @@ def _every_identifier(text: str) -> Names:
     return Names(every, every, False)
 
 
-def _names(text: str) -> Optional[Names]:
-    try:
-        with warnings.catch_warnings():  # "invalid escape sequence" and the like: not ours to print
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError, MemoryError, RecursionError, TypeError):
-        return None
+def _names(text: str, statements: Optional[list] = None) -> Optional[Names]:
+    if statements is None:
+        try:
+            with warnings.catch_warnings():  # "invalid escape sequence" and the like: not ours to print
+                warnings.simplefilter("ignore")
+                statements = ast.parse(text).body
+        except (SyntaxError, ValueError, MemoryError, RecursionError, TypeError):
+            return None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -74,9 +76,22 @@ def _names(text: str) -> Optional[Names]:
     binds: set = set()
     reads: set = set()
     _collect(table, binds, reads, top=True)
-    star = any(isinstance(s, ast.ImportFrom) and any(a.name == "*" for a in s.names) for s in ast.walk(tree))
-    pure = all(_pure_statement(s) for s in tree.body)
+    star = "import" in text and _star_import(statements)
+    pure = all(_pure_statement(s) for s in statements)
     return Names(frozenset(binds), frozenset(reads | _directive_names(text)), pure, star)
+
+
+def _star_import(statements: list) -> bool:
+    """`from m import *` (only legal at module level, so only in statement bodies, never in functions)."""
+    for s in statements:
+        if isinstance(s, ast.ImportFrom) and any(a.name == "*" for a in s.names):
+            return True
+        if isinstance(s, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
+            bodies = [s.body, getattr(s, "orelse", []), getattr(s, "finalbody", [])]
+            bodies += [h.body for h in getattr(s, "handlers", [])]
+            if any(_star_import(b) for b in bodies):
+                return True
+    return False
 
 
 def _collect(table, binds: set, reads: set, top: bool) -> None:
@@ -157,7 +172,8 @@ def _signature(chunk: Chunk, lines: list[str], marked: set) -> Optional[Names]:
     """What grouping needs of a statement: its names, or None for a statement the walk will skip. A
     statement `ast` rejects is parsed with libcst only then (rare: half-typed code); if libcst takes it,
     every identifier in it counts as read and bound."""
-    names = names_of(chunk.text)
+    statements = chunk.__dict__.pop("ast_statements", None)   # the whole file's parse: drop it once read
+    names = names_of(chunk.text, statements)
     if names is None:
         if chunk.module is None:
             return None
