@@ -155,8 +155,10 @@ def group(chunks: list[Chunk], lines: list[str]) -> list[list[int]]:
     """The units of a file: lists of chunk indices in file order. Chunks that did not parse are in no
     unit (the walk skips them anyway). Statements are joined through a name only when one of them
     reads it: two statements that merely assign `_` do not influence each other."""
-    marked = {i for i, line in enumerate(lines) if "shapelens" in line}   # directive lines, rare
-    signature = [_signature(c, lines, marked) for c in chunks]
+    signature = [c.__dict__.get("names_signature", _NAMES) for c in chunks]
+    for i, names in enumerate(signature):
+        if names is _NAMES:   # a new statement object (an unchanged one keeps its text and the line above)
+            names = signature[i] = chunks[i].names_signature = _signature(chunks[i], lines)
     for old_signature, old_units in _GROUPS:
         if old_signature == signature:  # an edit inside a statement rarely changes what it binds or reads
             return old_units
@@ -168,7 +170,7 @@ def group(chunks: list[Chunk], lines: list[str]) -> list[list[int]]:
 _GROUPS: "deque[tuple[list, list]]" = deque(maxlen=8)
 
 
-def _signature(chunk: Chunk, lines: list[str], marked: set) -> Optional[Names]:
+def _signature(chunk: Chunk, lines: list[str]) -> Optional[Names]:
     """What grouping needs of a statement: its names, or None for a statement the walk will skip. A
     statement `ast` rejects is parsed with libcst only then (rare: half-typed code); if libcst takes it,
     every identifier in it counts as read and bound."""
@@ -178,7 +180,7 @@ def _signature(chunk: Chunk, lines: list[str], marked: set) -> Optional[Names]:
         if chunk.module is None:
             return None
         names = _every_identifier(chunk.text)
-    if chunk.start_line - 1 in marked:
+    if chunk.start_line > 0 and "shapelens" in lines[chunk.start_line - 1]:
         names = _with_directive_above(names, chunk, lines)
     return names
 
@@ -269,8 +271,7 @@ def unit_key(chunks: list[Chunk], lines: list[str], default_input) -> tuple[tupl
     the base, so that a unit moved as a whole by an edit above it is still a hit. Remembered on the
     unit's last chunk (the first is often a shared import): the same chunk objects (an edit elsewhere) have the same key."""
     memo = getattr(chunks[-1], "_unit_key", None)
-    if memo is not None and memo[0] == default_input and len(memo[1]) == len(chunks) and \
-            all(a is b for a, b in zip(memo[1], chunks)):
+    if memo is not None and memo[0] == default_input and memo[1] == tuple(chunks):  # identity: no __eq__
         return memo[2], memo[3]
     moving = [c for c in chunks if not _pure(c)]
     base = (moving or chunks)[0].start_line
