@@ -132,12 +132,6 @@ def split_lines(text: str) -> list[str]:
     return io.StringIO(text, newline="").readlines()
 
 
-def statement_ranges(text: str, lines: list[str]) -> list[tuple[int, int]]:
-    """(first, last+1) 0-based line ranges of top-level statements."""
-    ranges = _ast_ranges(text)
-    return ranges if ranges is not None else _scan_ranges(lines)[0]
-
-
 def _ast_ranges(text: str) -> Optional[list[tuple[int, int]]]:
     """The statements' line ranges from `ast`, or None when the text does not parse."""
     found = _ast_statements(text)
