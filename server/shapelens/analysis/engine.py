@@ -763,10 +763,11 @@ def _analyze_units(pending: list, lines: list[str], path: str, options: Options)
     if not (options.parallel and hasattr(os, "fork") and len(pending) > 1):
         return [_analyze_unit(u[0], lines, path, options) for u in pending]
     sizes = [sum(len(c.text) for c in u[0]) for u in pending]
-    if sum(sizes) < PARALLEL_MIN_CHARS:
+    total = sum(sizes)
+    if total < PARALLEL_MIN_CHARS:
         return [_analyze_unit(u[0], lines, path, options) for u in pending]
     half, acc = 0, 0
-    while half < len(pending) and acc < sum(sizes) / 2:
+    while half < len(pending) and acc < total / 2:
         acc += sizes[half]
         half += 1
     theirs = _fork(lambda: [_analyze_unit(u[0], lines, path, options) for u in pending[half:]])
