@@ -25,6 +25,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, replace
 from typing import Optional
 
+from .inputs import DIRECTIVE_RE   # the directive the analysis reads: its names are reads
 from .records import Span
 from .source import Chunk
 
@@ -111,14 +112,11 @@ def _collect(table, binds: set, reads: set, top: bool) -> None:
         _collect(child, binds, reads, top=False)
 
 
-_DIRECTIVE = re.compile(r"#\s*shapelens:\s*input\s*=(.*)")
-
-
 def _directive_names(text: str) -> set:
     """Names in `# shapelens: input=(N, C, IMG, IMG)` comments: the directive evaluates them."""
     if "shapelens" not in text:
         return set()
-    return {name for m in _DIRECTIVE.finditer(text) for name in _IDENT.findall(m.group(1))}
+    return {name for m in DIRECTIVE_RE.finditer(text) for name in _IDENT.findall(m.group(1))}
 
 
 _CONSTANT_NODES = (ast.Constant, ast.Name, ast.Tuple, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare,
