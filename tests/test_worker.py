@@ -282,3 +282,51 @@ def test_real_child_kill_cancel_and_timeout():
             await worker.stop()
 
     asyncio.run(main())
+
+
+# ---------------------------------------------------------------------- garbage collection in the child
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_collector_collects_only_between_requests():
+    """The child's Collector turns automatic collection off (no full collection in the middle of an
+    analysis), collects the young generations after each reply, and everything once no request has
+    come for `idle` seconds; a waiting request is read at once, with no collection first."""
+    import gc
+    import weakref
+
+    from shapelens.lspfeatures.worker import Collector
+
+    was_enabled = gc.isenabled()
+    read_end, write_end = os.pipe()
+    try:
+        collector = Collector(idle=0.05)
+        assert not gc.isenabled()
+        gc.collect()
+        garbage = _Cycle()
+        gone = weakref.ref(garbage)
+        del garbage
+        collector.after_request()          # a young collection: this new cycle goes
+        assert gone() is None
+
+        old = _Cycle()
+        gc.collect(1)                      # the cycle survives into the oldest generation...
+        old_ref = weakref.ref(old)
+        del old
+        collector.after_request()          # ...which young collections do not scan
+        assert old_ref() is not None
+        os.write(write_end, b"x")
+        collector.wait_for(read_end)       # a request waits: read at once, nothing collected
+        assert old_ref() is not None
+        assert os.read(read_end, 1) == b"x"
+        collector.wait_for(read_end)       # idle past 0.05 s: a full collection
+        assert old_ref() is None
+        assert not collector.dirty
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+        if was_enabled:
+            gc.enable()
