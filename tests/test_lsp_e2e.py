@@ -844,6 +844,9 @@ async def test_emacs_utf32_direct_tooltips_and_log_file(emacs: LanguageClient, t
     # no resolveSupport: every tooltip comes with the hint, and there is no data to resolve
     first = next(h for h in got if h.label == "(1, 8) · 40")
     assert first.data is None and "(4 + 1)·8 = 40" in first.tooltip.value
+    formats = client_capabilities("emacs@v29.1").text_document.hover.content_format or []
+    assert first.tooltip.kind == (types.MarkupKind.Markdown if types.MarkupKind.Markdown in formats
+                                  else types.MarkupKind.PlainText)
     # publishDiagnostics without relatedInformation or codeDescription support: neither is sent
     diags = await eventually(lambda: emacs.diagnostics.get(uri), "publishDiagnostics")
     (d,) = [d for d in diags if d.code == "SL106"]
