@@ -342,6 +342,17 @@ class ShapelensServer(LanguageServer):
             return None
         return await self.analyses.get(doc.text, doc.path, self.settings.default_torch_input)
 
+    def prefetch(self, doc: Document) -> None:
+        """Start analysing a document's new text at once: the requests that follow a keystroke
+        (inlay hints first, diagnostics after the debounce) then find it done or under way instead of
+        starting it. Only when no analysis is running and the settings are known: otherwise it could
+        be stale before it starts (the next keystroke, other settings), and the first request that
+        needs the text starts it anyway."""
+        if self.analyses.inflight or not self.settings_event().is_set():
+            return
+        task = asyncio.ensure_future(self.analyses.get(doc.text, doc.path, self.settings.default_torch_input))
+        task.add_done_callback(_log_prefetch)
+
     def schedule_publish(self, uri: str, delay: float) -> None:
         if self.pull_diagnostics:
             return
@@ -459,6 +470,11 @@ def _safe(server: ShapelensServer, where: str, default: Callable[[], Any]):
     return decorate
 
 
+def _log_prefetch(task: asyncio.Future) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("analysis started on a change failed: %r", task.exception())
+
+
 def _quiet(future: Any) -> None:
     """A server→client request whose answer we do not need: log a failure instead of warning later."""
     def done(f):
@@ -533,7 +549,8 @@ def create_server(isolate: bool = True) -> ShapelensServer:
             path = to_fs_path(item.uri) or item.uri
         except Exception:  # an odd URI is still a document
             path = item.uri
-        server.docs[item.uri] = Document(item.uri, item.text, item.version, path)
+        server.docs[item.uri] = doc = Document(item.uri, item.text, item.version, path)
+        server.prefetch(doc)
         server.schedule_publish(item.uri, 0)
 
     @feature(types.TEXT_DOCUMENT_DID_CHANGE)
@@ -553,6 +570,7 @@ def create_server(isolate: bool = True) -> ShapelensServer:
                 text = change.text
         doc.text = text
         doc.version = params.text_document.version
+        server.prefetch(doc)
         server.schedule_publish(doc.uri, PUBLISH_DEBOUNCE)
 
     @feature(types.TEXT_DOCUMENT_DID_CLOSE)

@@ -10,9 +10,12 @@ from __future__ import annotations
 import ast
 import io
 import warnings
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Optional
+from itertools import compress, count
+from operator import itemgetter, ne
+from typing import Iterable, Optional
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -128,8 +131,15 @@ def _positions_for(chunk: Chunk, complete: bool = False) -> tuple[dict, bool]:
 
 def split_lines(text: str) -> list[str]:
     """Lines as Python counts them: only \\r\\n, \\r and \\n end a line (str.splitlines would also split at
-    form feeds and U+2028, which ast and libcst do not)."""
+    form feeds and U+2028, which ast and libcst do not). str.splitlines is used when the text has none of
+    those other breaks (about 3x faster than the StringIO way)."""
+    if not any(c in text for c in _OTHER_BREAKS):   # one fast search each (a regex class is 10x slower)
+        return text.splitlines(keepends=True)
     return io.StringIO(text, newline="").readlines()
+
+
+# what str.splitlines also ends a line at, besides \r and \n
+_OTHER_BREAKS = "\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 
 
 def _ast_ranges(text: str) -> Optional[list[tuple[int, int]]]:
@@ -280,17 +290,10 @@ def _chunk(lines: list[str], first: int, last: int, stmts: Optional[list] = None
     return chunk
 
 
-def _common(same, limit: int) -> int:
-    """The largest k <= limit with same(k), for a monotone same(): a binary search over list-slice
-    comparisons (C speed) instead of a Python loop over 3,000 lines."""
-    lo, hi = 0, limit
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if same(mid):
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
+def _common(a: Iterable[str], b: Iterable[str], limit: int) -> int:
+    """How many leading items a and b have in common (at most limit). The first difference is found
+    by iterators that run in C (map, compress): no Python loop over 3,000 lines."""
+    return next(compress(count(), map(ne, a, b)), limit) if limit else 0
 
 
 def _resplit(old: _Split, text: str, lines: list[str]) -> Optional[_Split]:
@@ -302,20 +305,15 @@ def _resplit(old: _Split, text: str, lines: list[str]) -> Optional[_Split]:
     (encoding cookie) or a __future__ import."""
     n_old, n_new = len(old.lines), len(lines)
     limit = min(n_old, n_new)
-    p = _common(lambda k: old.lines[:k] == lines[:k], limit)
-    s = _common(lambda k: old.lines[n_old - k:] == lines[n_new - k:], limit - p)
+    p = min(_common(old.lines, lines, limit), limit)
+    s = min(_common(reversed(old.lines), reversed(lines), limit - p), limit - p)
     changed_end = n_old - s                  # old lines [p, changed_end) became new lines [p, n_new - s)
     ranges = old.ranges
     # first affected range: the one before the first range that ends after p; last: the one after the
     # last range that starts before changed_end.
-    i = 0
-    while i < len(ranges) and ranges[i][1] <= p:
-        i += 1
-    i = max(0, i - 1)
-    j = len(ranges) - 1
-    while j >= 0 and ranges[j][0] >= max(changed_end, p + 1):
-        j -= 1
-    j = min(len(ranges) - 1, j + 1)
+    # (ranges are in file order and do not overlap: their starts and their ends both increase)
+    i = max(0, bisect_right(ranges, p, key=itemgetter(1)) - 1)
+    j = min(len(ranges) - 1, bisect_left(ranges, max(changed_end, p + 1), key=itemgetter(0)))
     if j < i:
         return None
     delta = n_new - n_old
@@ -340,7 +338,7 @@ def _resplit(old: _Split, text: str, lines: list[str]) -> Optional[_Split]:
             return None
     inner = [(a, b) for a, b, _ in found]
     new_ranges = ranges[:i] + [(a + start, b + start) for a, b in inner] + \
-        [(a + delta, b + delta) for a, b in ranges[j + 1:]]
+        ([(a + delta, b + delta) for a, b in ranges[j + 1:]] if delta else ranges[j + 1:])
     chunks = old.chunks[:i] + [_chunk(lines, a + start, b + start, stmts) for a, b, stmts in found]
     for c in old.chunks[j + 1:]:
         chunks.append(c.moved(delta) if delta else c)
