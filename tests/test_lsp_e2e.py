@@ -621,6 +621,32 @@ async def test_each_text_is_analysed_once(nvim: LanguageClient, tmp_path):
     assert (await status(nvim)).analyses == start + 2
 
 
+async def test_a_change_is_analysed_before_anything_asks(nvim: LanguageClient, tmp_path):
+    """didOpen and didChange start the analysis of the new text at once (neovim pulls diagnostics, so
+    nothing else would); the inlay hints asked for next use that analysis: one per text."""
+    path, uri = write(tmp_path, "early.py", TORCH_CNN)
+    start = (await status(nvim)).analyses
+
+    async def analysed(n: int) -> None:
+        for _ in range(600):
+            st = await status(nvim)
+            if st.analyses == n and str(path) in st.cached_paths:
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no analysis without a request (status: {st})")
+
+    open_doc(nvim, uri, TORCH_CNN)
+    await analysed(start + 1)
+    assert "(1, 32, 24, 24) · 832" in [h.label for h in await hints(nvim, uri, TORCH_CNN)]   # (5·5·1+1)·32
+    row = line_of(TORCH_CNN, "Conv2d(1, 32")
+    col = TORCH_CNN.split("\n")[row].index("32")
+    change(nvim, uri, 2, (row, col), (row, col + 2), "16")
+    await analysed(start + 2)
+    edited = TORCH_CNN.replace("Conv2d(1, 32", "Conv2d(1, 16")
+    assert "(1, 16, 24, 24) · 416" in [h.label for h in await hints(nvim, uri, edited)]     # (5·5·1+1)·16
+    assert (await status(nvim)).analyses == start + 2
+
+
 # ----------------------------------------------------------------------------- robustness (neovim session)
 
 async def test_robust_inputs(nvim: LanguageClient, tmp_path):
