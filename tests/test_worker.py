@@ -330,3 +330,33 @@ def test_collector_collects_only_between_requests():
         os.close(write_end)
         if was_enabled:
             gc.enable()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="F_SETPIPE_SZ is Linux's")
+def test_pipes_to_the_child_hold_a_whole_frame():
+    """The 100 KB text of a 3,000-line file (and a cold open's 400 KB reply) goes over in one write:
+    both pipes are widened to PIPE_SIZE (when the system allows that much)."""
+    import fcntl
+
+    from shapelens.lspfeatures.worker import PIPE_SIZE
+
+    with open("/proc/sys/fs/pipe-max-size") as f:
+        if int(f.read()) < PIPE_SIZE:
+            pytest.skip("this system caps pipes below PIPE_SIZE")
+
+    async def main():
+        worker = Worker()
+        try:
+            proc = await worker._ensure()
+            sizes = []
+            for stream in (proc.stdin, proc.stdout):
+                transport = getattr(stream, "transport", None) or getattr(stream, "_transport", None)
+                sizes.append(fcntl.fcntl(transport.get_extra_info("pipe").fileno(), 1032))  # F_GETPIPE_SZ
+            text = generate.large_file(5, 3000)
+            result = await worker.analyze(text, PATH, None)
+            assert result == analyze_source(text, PATH)
+            return sizes
+        finally:
+            await worker.stop()
+
+    assert asyncio.run(main()) == [PIPE_SIZE, PIPE_SIZE]

@@ -139,6 +139,11 @@ class Analyses:
         return key
 
     async def get(self, text: str, path: str, default_input: Optional[tuple]) -> Entry:
+        found = self.start(text, path, default_input)
+        return found if isinstance(found, Entry) else await asyncio.shield(found)
+
+    def start(self, text: str, path: str, default_input: Optional[tuple]) -> "Entry | asyncio.Future":
+        """The cached Entry of this text, or the task computing it (started now unless already under way)."""
         key = self.key(text, path, default_input)
         hit = self.cache.get(key)
         if hit is not None:
@@ -148,7 +153,7 @@ class Analyses:
         if task is None:
             task = asyncio.ensure_future(self._compute(key, text, path, default_input))
             self.inflight[key] = task
-        return await asyncio.shield(task)
+        return task
 
     async def _compute(self, key: tuple, text: str, path: str, default_input: Optional[tuple]) -> Entry:
         try:
@@ -350,8 +355,9 @@ class ShapelensServer(LanguageServer):
         needs the text starts it anyway."""
         if self.analyses.inflight or not self.settings_event().is_set():
             return
-        task = asyncio.ensure_future(self.analyses.get(doc.text, doc.path, self.settings.default_torch_input))
-        task.add_done_callback(_log_prefetch)
+        found = self.analyses.start(doc.text, doc.path, self.settings.default_torch_input)
+        if not isinstance(found, Entry):
+            found.add_done_callback(_log_prefetch)
 
     def schedule_publish(self, uri: str, delay: float) -> None:
         if self.pull_diagnostics:
@@ -571,6 +577,9 @@ def create_server(isolate: bool = True) -> ShapelensServer:
         doc.text = text
         doc.version = params.text_document.version
         server.prefetch(doc)
+        # The hints asked for next need the new text's line index: built while the child analyses
+        # (call_soon: after the analysis task has sent the text on its way).
+        asyncio.get_running_loop().call_soon(line_index, text, encoding)
         server.schedule_publish(doc.uri, PUBLISH_DEBOUNCE)
 
     @feature(types.TEXT_DOCUMENT_DID_CLOSE)
