@@ -61,6 +61,40 @@ def _descendants(node: cst.CSTNode) -> list:
     return out
 
 
+def _same_from_split(chunk, own) -> None:
+    """Positions from the ast statements of the split's parse (the whole file, or the region an edit
+    split again: other line numbers) must be the ones from parsing the chunk's own text."""
+    parsed = chunk.__dict__.get("ast_statements")
+    if parsed is None:
+        return
+    from_split = fast_positions(chunk.module, chunk.text, *parsed)
+    assert (from_split is None) == (own is None), chunk.text
+    if own is not None:
+        assert from_split == own, chunk.text
+
+
+def test_positions_from_an_edited_regions_parse():
+    """After an edit only a region is split again; its chunks' ast statements are numbered from the
+    region's first line."""
+    import generate
+    from shapelens.analysis.source import split
+
+    text = generate.large_file(21, 600)
+    path = "/tmp/shapelens-test-positions/edited.py"
+    split(text, path)
+    lines = text.split("\n")
+    regional = 0
+    for row in range(40, len(lines), 97):
+        lines[row] = lines[row] + "  # edited"
+        _, chunks = split("\n".join(lines), path)
+        for chunk in chunks:
+            if "ast_statements" in chunk.__dict__ and chunk.module is not None:
+                regional += chunk.ast_statements[1] != chunk.start_line + 1   # numbered from the region
+                _same_from_split(chunk, fast_positions(chunk.module, chunk.text))
+                del chunk.ast_statements
+    assert regional >= 5
+
+
 def check_text(text: str, complete: bool = True) -> list:
     """Compare with PositionProvider for every chunk; returns, per parsed chunk, whether the fast path
     answered. `complete`: also every asked-about node must be there (else only the nodes paired
@@ -72,6 +106,7 @@ def check_text(text: str, complete: bool = True) -> list:
         expected = MetadataWrapper(chunk.module, unsafe_skip_copy=True).resolve(PositionProvider)
         got = fast_positions(chunk.module, chunk.text)
         answered.append(got is not None)
+        _same_from_split(chunk, got)
         if got is None:
             continue
         wrong = [(type(n).__name__, chunk.module.code_for_node(n), r, expected.get(n))

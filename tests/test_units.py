@@ -264,3 +264,71 @@ def test_direct_node_walk_follows_libcst_visitor_order():
                 walked.append(node)
             stack.extend(reversed(child_nodes(node)))
         assert [id(n) for n in walked] == [id(n) for n in visitor.seen], path
+
+
+def test_batches_cover_every_unit_once_in_order():
+    sizes = [5, 1, 1, 30, 2, 2, 2, 9, 1]
+    for n in (1, 2, 4, 64):
+        batches = engine._batches(sizes, n)
+        assert [k for b in batches for k in b] == list(range(len(sizes)))
+        assert all(len(b) for b in batches)
+    assert engine._batches([], 8) == []
+
+
+def test_work_queue_hands_each_batch_to_exactly_one_process():
+    """Two forked processes drain one queue: together they take every batch, never the same one."""
+    import os
+    import pickle
+
+    queue = engine._claims(500)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: take batches until the queue is empty, report them
+        status = 1
+        try:
+            os.close(read_end)
+            taken = []
+            for b in engine._claimed(queue):
+                taken.append(b)
+                sum(range(2000))   # a little work per batch, so that both processes get some
+            with os.fdopen(write_end, "wb") as out:
+                out.write(pickle.dumps(taken))
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    mine = []
+    for b in engine._claimed(queue):
+        mine.append(b)
+        sum(range(2000))
+    with os.fdopen(read_end, "rb") as inp:
+        theirs = pickle.loads(inp.read())
+    os.waitpid(pid, 0)
+    os.close(queue)
+    assert sorted(mine + theirs) == list(range(500))
+    assert mine == sorted(mine) and theirs == sorted(theirs)
+
+
+def test_batches_a_failed_child_took_are_analysed_here():
+    """A child that took batches from the queue and then died: this process analyses those units too."""
+    clear_caches()
+    text = "import torch.nn as nn\n" + "".join(
+        f"m{i} = nn.Sequential(nn.Linear({i + 1}, 2))  # shapelens: input=(N, {i + 1})\n" for i in range(40))
+
+    def dying_child(work):
+        queue_taken = []
+        real_claimed = engine._claimed
+
+        def take_three(queue):
+            for _, b in zip(range(3), real_claimed(queue)):
+                queue_taken.append(b)
+            return iter(())
+        with mock.patch.object(engine, "_claimed", take_three):
+            work()     # "the child" takes three batches, then is gone without a result
+        assert len(queue_taken) == 3
+        return lambda: None
+
+    with mock.patch.object(engine, "PARALLEL_MIN_CHARS", 10), mock.patch.object(engine, "_fork", dying_child):
+        result = analyze_source(text, "dying.py", engine.Options(parallel=True))
+    assert [m.layers[0].output_shape.text() for m in result.models] == ["(N, 2)"] * 40
+    assert [m.layers[0].params for m in result.models] == [(i + 1) * 2 + 2 for i in range(40)]

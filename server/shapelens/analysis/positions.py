@@ -40,19 +40,27 @@ from libcst.metadata import CodePosition, CodeRange
 Range = tuple  # (start line, start column, end line, end column): lines 1-based, columns 0-based code points
 
 
-def fast_positions(module: cst.Module, text: str) -> Optional[dict]:
+def fast_positions(module: cst.Module, text: str, statements: Optional[list] = None,
+                   first_line: int = 1) -> Optional[dict]:
     """node -> CodeRange, the same values PositionProvider gives, for the expressions, statements and
     the other nodes listed in the module docstring; None when this fast path cannot vouch for its
-    answer (the text does not parse with `ast`, or the two trees do not line up)."""
-    tree = _parse(text)
-    if tree is None:
+    answer (the text does not parse with `ast`, or the two trees do not line up).
+
+    `statements`: the text's ast statements if already parsed as part of a larger text (the whole
+    file), whose line `first_line` is the text's first line; this spares parsing the text again."""
+    if statements is None:
+        tree = _parse(text)
+        if tree is None:
+            return None
+        statements, first_line = tree.body, 1
+    elif _odd(text):
         return None
     walk = _Walk()
     try:
         walk.visit(module)
     except RecursionError:
         return None
-    ranges = _pair_up(walk.pairs, _ast_nodes(tree), _Columns(text))
+    ranges = _pair_up(walk.pairs, _ast_nodes(statements), _Columns(text), first_line - 1)
     if ranges is None:
         return None
     for node, derive in reversed(walk.derived):  # parts before the nodes made of them
@@ -87,8 +95,12 @@ _new_range = CodeRange.__new__
 _set_field = object.__setattr__
 
 
+def _odd(text: str) -> bool:
+    return text.startswith("\ufeff") or "\f" in text   # libcst and ast count columns differently there
+
+
 def _parse(text: str) -> Optional[ast.Module]:
-    if text.startswith("\ufeff") or "\f" in text:  # libcst and ast count columns differently there
+    if _odd(text):
         return None
     try:
         with warnings.catch_warnings():  # e.g. "invalid escape sequence": not ours to print
@@ -112,10 +124,10 @@ _AST_OPAQUE = frozenset((ast.JoinedStr, ast.Import, ast.ImportFrom, ast.Global, 
     _optional("Match", "TypeAlias", "TypeVar", "ParamSpec", "TypeVarTuple", "TemplateStr"))
 
 
-def _ast_nodes(tree: ast.Module) -> list:
+def _ast_nodes(statements: list) -> list:
     """The ast nodes that have a libcst counterpart, in source order (an enclosing node first)."""
     found = []
-    stack = list(reversed(tree.body))
+    stack = list(reversed(statements))
     while stack:
         node = stack.pop()
         cls = type(node)
@@ -331,7 +343,8 @@ def _tuple_slice(node: cst.Subscript) -> bool:
 
 # ------------------------------------------------------------------------------------ pairing
 
-def _pair_up(pairs: list, ast_nodes: list, column: _Columns) -> Optional[dict]:
+def _pair_up(pairs: list, ast_nodes: list, column: _Columns, shift: int = 0) -> Optional[dict]:
+    """shift: lines before the text's first line in the ast's numbering."""
     if len(pairs) != len(ast_nodes):
         return None
     ranges = _Ranges()
@@ -344,7 +357,8 @@ def _pair_up(pairs: list, ast_nodes: list, column: _Columns) -> Optional[dict]:
         check = _CHECKS.get(type(node))
         if check is not None and not check(node, a):
             return None
-        r = (a.lineno, column(a.lineno, a.col_offset), a.end_lineno, column(a.end_lineno, a.end_col_offset))
+        line, end_line = a.lineno - shift, a.end_lineno - shift
+        r = (line, column(line, a.col_offset), end_line, column(end_line, a.end_col_offset))
         if type(a) is ast.arg:  # the range of `x: int`: keep the name's
             r = (r[0], r[1], r[0], r[1] + len(node.value))
         adjust = _ADJUST.get(type(node))

@@ -121,7 +121,8 @@ def _positions_for(chunk: Chunk, complete: bool = False) -> tuple[dict, bool]:
         return store["fast"], False
     if chunk.module is None:
         return {}, True
-    positions = None if complete else fast_positions(chunk.module, chunk.text)
+    parsed = chunk.__dict__.pop("ast_statements", None)   # (statements, first line) from the split's parse
+    positions = None if complete else fast_positions(chunk.module, chunk.text, *(parsed or ()))
     done = positions is None
     if done:
         positions = dict(MetadataWrapper(chunk.module, unsafe_skip_copy=True).resolve(PositionProvider))
@@ -278,16 +279,27 @@ def _full_split(text: str, lines: list[str]) -> _Split:
         ranges = _scan_ranges(lines)[0]
         return _Split(text, lines, ranges, False, [_chunk(lines, first, last) for first, last in ranges])
     ranges = [(first, last) for first, last, _ in found]
-    return _Split(text, lines, ranges, True, [_chunk(lines, first, last, stmts) for first, last, stmts in found])
+    return _Split(text, lines, ranges, True,
+                  [_chunk(lines, first, last, stmts, first + 1) for first, last, stmts in found])
 
 
-def _chunk(lines: list[str], first: int, last: int, stmts: Optional[list] = None) -> Chunk:
+def _chunk(lines: list[str], first: int, last: int, stmts: Optional[list] = None, ast_line: int = 1) -> Chunk:
+    """The chunk of lines[first:last]; stmts: its ast statements from the split's parse, where its
+    first line is line ast_line. They spare a parse each to units.py (names) and to the positions,
+    and are dropped once the positions are computed or the analysis is over (drop_ast)."""
     body = "".join(lines[first:last])
     if not body.endswith("\n"):
         body += "\n"
     chunk = Chunk(first, body)
-    chunk.ast_statements = stmts  # taken (and dropped) by units.py when it reads the statement's names
+    if stmts is not None:
+        chunk.ast_statements = (stmts, ast_line)
     return chunk
+
+
+def drop_ast(chunks: list[Chunk]) -> None:
+    """Forget the split's ast statements (a few MB for a large file) once an analysis is over."""
+    for chunk in chunks:
+        chunk.__dict__.pop("ast_statements", None)
 
 
 def _common(a: Iterable[str], b: Iterable[str], limit: int) -> int:
@@ -339,7 +351,7 @@ def _resplit(old: _Split, text: str, lines: list[str]) -> Optional[_Split]:
     inner = [(a, b) for a, b, _ in found]
     new_ranges = ranges[:i] + [(a + start, b + start) for a, b in inner] + \
         ([(a + delta, b + delta) for a, b in ranges[j + 1:]] if delta else ranges[j + 1:])
-    chunks = old.chunks[:i] + [_chunk(lines, a + start, b + start, stmts) for a, b, stmts in found]
+    chunks = old.chunks[:i] + [_chunk(lines, a + start, b + start, stmts, a + 1) for a, b, stmts in found]
     for c in old.chunks[j + 1:]:
         chunks.append(c.moved(delta) if delta else c)
     return _Split(text, lines, new_ranges, old.parsed, chunks)

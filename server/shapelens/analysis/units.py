@@ -172,8 +172,8 @@ def _signature(chunk: Chunk, lines: list[str]) -> Optional[Names]:
     """What grouping needs of a statement: its names, or None for a statement the walk will skip. A
     statement `ast` rejects is parsed with libcst only then (rare: half-typed code); if libcst takes it,
     every identifier in it counts as read and bound."""
-    statements = chunk.__dict__.pop("ast_statements", None)   # the whole file's parse: drop it once read
-    names = names_of(chunk.text, statements)
+    parsed = chunk.__dict__.get("ast_statements")   # (statements, first line) from the split's parse
+    names = names_of(chunk.text, parsed[0] if parsed else None)
     if names is None:
         if chunk.module is None:
             return None
