@@ -322,12 +322,14 @@ def test_collector_collects_only_between_requests():
         collector.wait_for(read_end)       # a request waits: read at once, nothing collected
         assert old_ref() is not None
         assert os.read(read_end, 1) == b"x"
-        collector.wait_for(read_end)       # idle past 0.05 s: a full collection
+        collector.wait_for(read_end)       # idle past 0.05 s: a full collection, then a freeze
         assert old_ref() is None
         assert not collector.dirty
+        assert gc.get_freeze_count() > 0   # the survivors: the next full collection skips them
     finally:
         os.close(read_end)
         os.close(write_end)
+        gc.unfreeze()
         if was_enabled:
             gc.enable()
 

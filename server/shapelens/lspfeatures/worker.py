@@ -408,7 +408,12 @@ class Collector:
     analysis itself makes almost no cyclic garbage (none on the generated benchmark files); memory is
     freed by reference counting. So automatic collection is off; after each reply the young
     generations are collected (about 1 ms after an edit, 20 after a cold open), and a full collection
-    runs once the child has been idle for IDLE_COLLECT seconds, so leftover cycles are still freed."""
+    runs once the child has been idle for IDLE_COLLECT seconds, so leftover cycles are still freed.
+    What survives that collection is frozen (gc.freeze): later full collections only scan what is
+    newer. Without it they grew with the caches, to 200 ms after five 3,000-line files (a keystroke
+    right then would wait for it); with it they stay under 30 ms, and 0.1 ms after an edit. Frozen
+    objects are still freed by reference counting when a cache drops them (parse trees and records
+    hold no cycles); only a cycle through a frozen object would never be collected."""
 
     def __init__(self, idle: float = IDLE_COLLECT) -> None:
         self.idle = idle
@@ -429,6 +434,7 @@ class Collector:
             ready = []
         if not ready:
             gc.collect()
+            gc.freeze()
             self.dirty = False
 
 
