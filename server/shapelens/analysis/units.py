@@ -256,7 +256,9 @@ class _Entry:
     base: int            # 0-based line of the unit's first non-constant statement when analysed
     models: list
     diagnostics: list
-    movable: bool        # every position is in a non-constant statement and no text names a line
+    lines: Optional[list]   # (first, last) 1-based lines of its non-constant statements when analysed
+    movable: Optional[bool] = None   # every position is in those lines and no text names a line (worked
+                                     # out on the first move: on a cold open it would cost ~10 ms)
 
 
 _RESULTS: "OrderedDict[tuple, _Entry]" = OrderedDict()
@@ -296,6 +298,9 @@ def cache_get(key: tuple, base: int) -> Optional[tuple]:
         return None
     _RESULTS.move_to_end(key)
     if entry.base != base:
+        if entry.movable is None:
+            entry.movable = _movable(entry.models, entry.diagnostics, entry.lines)
+            entry.lines = None
         if not entry.movable:
             return None
         delta = base - entry.base
@@ -307,7 +312,8 @@ def cache_get(key: tuple, base: int) -> Optional[tuple]:
 
 def cache_put(key: tuple, base: int, found: tuple, chunks: list[Chunk]) -> None:
     models, diagnostics = found
-    _RESULTS[key] = _Entry(base, models, diagnostics, _movable(models, diagnostics, chunks))
+    lines = [(c.start_line + 1, c.start_line + c.text.count("\n")) for c in chunks if not _pure(c)]
+    _RESULTS[key] = _Entry(base, models, diagnostics, lines)
     if len(_RESULTS) > _RESULTS_SIZE:
         _RESULTS.popitem(last=False)
 
@@ -322,11 +328,10 @@ _LINE_IN_TEXT = re.compile(r"\bline \d")
 _LINE_NAME = re.compile(r"^(Sequential|Model) at line (\d+)$")
 
 
-def _movable(models: list, diagnostics: list, chunks: list[Chunk]) -> bool:
+def _movable(models: list, diagnostics: list, ranges: list) -> bool:
     lines = set()
-    for c in chunks:
-        if not _pure(c):
-            lines.update(range(c.start_line + 1, c.start_line + c.text.count("\n") + 1))
+    for first, last in ranges:
+        lines.update(range(first, last + 1))
     spans, texts = [], []
     for m in models:
         spans += [m.span, m.name_span] + [l.span for l in m.layers] + [s.span for s in m.steps]
