@@ -188,8 +188,8 @@ def bench_inprocess(rep: Report, text: str, runs: int) -> dict:
     rep.info.append(("analyze_source cold (every cache cleared), in-process, one process", cold))
     cold2 = timed(lambda i: analyze_source(text, "large.py", Options(parallel=True)), runs,
                   setup=lambda i: clear_caches(), name="analyze_source cold parallel")
-    rep.info.append(("analyze_source cold, Options(parallel=True) as in the server (a forked child takes half "
-                     "the units)", cold2))
+    rep.info.append(("analyze_source cold, Options(parallel=True) as in the server (a forked child shares the "
+                     "units' batches)", cold2))
     analyze_source(text, "large.py", Options())
     targets = spread(generate.edit_targets(text), runs)
     state = {"text": text}

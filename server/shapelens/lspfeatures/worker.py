@@ -476,7 +476,7 @@ def worker_main() -> None:
                         os._exit(70)
                     continue
                 text, path, default_input = request
-                # parallel: a cold open of a large file forks a helper for half of it (both cores)
+                # parallel: a cold open of a large file forks a helper that shares the work (both cores)
                 result = analyze_source(text, path, Options(default_torch_input=default_input, parallel=True))
                 reply, pending = outbox.prepare(result)
             except (KeyboardInterrupt, SystemExit):
