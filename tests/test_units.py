@@ -332,3 +332,30 @@ def test_batches_a_failed_child_took_are_analysed_here():
         result = analyze_source(text, "dying.py", engine.Options(parallel=True))
     assert [m.layers[0].output_shape.text() for m in result.models] == ["(N, 2)"] * 40
     assert [m.layers[0].params for m in result.models] == [(i + 1) * 2 + 2 for i in range(40)]
+
+
+def test_statements_dropped_from_the_caches_are_freed_at_once():
+    """A chunk (and its parse tree) the caches let go must be freed by reference counting: the server's
+    analysis child collects cyclic garbage only when idle, so a chunk in a reference cycle (it once
+    held itself in its unit-key memo) kept whole parse trees alive across a run of cold opens."""
+    import gc
+    import weakref
+
+    from shapelens.analysis.source import split
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        clear_caches()
+        text = "import torch.nn as nn\nW = 8\n" + "".join(
+            f"m{i} = nn.Sequential(nn.Linear(W, {i + 1}), nn.ReLU())  # shapelens: input=(N, W)\n" for i in range(20))
+        analyze_source(text, "freed.py")
+        refs = [weakref.ref(c) for c in split(text, "freed.py")[1]]
+        assert len(refs) == 22
+        gc.collect()   # what one analysis leaves in cycles (its walk's own objects): the young collection
+        assert all(r() is not None for r in refs)   # the caches hold them
+        clear_caches()
+        assert [r for r in refs if r() is not None] == []
+    finally:
+        if was_enabled:
+            gc.enable()

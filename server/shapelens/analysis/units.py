@@ -270,8 +270,11 @@ def unit_key(chunks: list[Chunk], lines: list[str], default_input) -> tuple[tupl
     move any result); other statements by text, the line above (directives) and position relative to
     the base, so that a unit moved as a whole by an edit above it is still a hit. Remembered on the
     unit's last chunk (the first is often a shared import): the same chunk objects (an edit elsewhere) have the same key."""
+    # The memo holds the unit's other chunks, not the last one itself: a chunk referring to itself would
+    # be a cycle, and its parse tree would then wait for a full garbage collection to be freed.
+    others = tuple(chunks[:-1])
     memo = getattr(chunks[-1], "_unit_key", None)
-    if memo is not None and memo[0] == default_input and memo[1] == tuple(chunks):  # identity: no __eq__
+    if memo is not None and memo[0] == default_input and memo[1] == others:  # identity: no __eq__
         return memo[2], memo[3]
     moving = [c for c in chunks if not _pure(c)]
     base = (moving or chunks)[0].start_line
@@ -283,7 +286,7 @@ def unit_key(chunks: list[Chunk], lines: list[str], default_input) -> tuple[tupl
             above = lines[c.start_line - 1] if 0 < c.start_line <= len(lines) else ""
             parts.append((c.text, above if "shapelens" in above else "", c.start_line - base))
     key = (repr(default_input), tuple(parts))
-    chunks[-1]._unit_key = (default_input, tuple(chunks), key, base)  # type: ignore[attr-defined]
+    chunks[-1]._unit_key = (default_input, others, key, base)  # type: ignore[attr-defined]
     return key, base
 
 
