@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import os
 import pstats
@@ -69,11 +70,14 @@ def profile(label: str, fn, top: int, use_pyinstrument: bool) -> None:
         print(p.output_text(unicode=True, color=False, show_all=False))
         return
     pr = cProfile.Profile()
+    gc.collect()
+    gc.disable()   # as in the server's analysis child (worker.Collector): no collection mid-request
     t = time.perf_counter()
     pr.enable()
     fn()
     pr.disable()
     total = time.perf_counter() - t
+    gc.enable()
     stats = pstats.Stats(pr)
     print(f"\n## {label}: {total * 1000:.0f} ms under cProfile\n")
     print(hot_spots(stats, total))
