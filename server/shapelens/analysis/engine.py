@@ -785,9 +785,11 @@ def _analyze_units(pending: list, lines: list[str], path: str, options: Options)
         return done
 
     theirs = _fork(work)
-    mine = work()
-    os.close(queue)
-    found = theirs()
+    try:
+        mine = work()
+    finally:   # whatever happens here, the child is waited for (no zombie) and the queue closed
+        found = theirs()
+        os.close(queue)
     if isinstance(found, dict):
         mine.update((k, v) for k, v in found.items() if k not in mine and 0 <= k < len(pending))
     return [mine[k] if k in mine else _analyze_unit(pending[k][0], lines, path, options)
