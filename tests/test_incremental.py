@@ -324,7 +324,10 @@ def text_change(old: str, new: str) -> tuple:
 
 @pytest.mark.skipif(not _lsp_ready(), reason="shapelens.lsp does not exist yet")
 @pytest.mark.parametrize("seed", range(2))
-def test_server_did_change_sequence_equals_fresh_open(seed, tmp_path):
+@pytest.mark.parametrize("ask_every", [1, 6])
+def test_server_did_change_sequence_equals_fresh_open(seed, ask_every, tmp_path):
+    """ask_every 1: the editor asks for hints after each change; 6: changes come in bursts (the server
+    starts analysing the first change of a burst at once, the rest arrive while it runs)."""
     from lspclient import LspClient, hint_key
 
     rng = random.Random(100 + seed)
@@ -343,7 +346,8 @@ def test_server_did_change_sequence_equals_fresh_open(seed, tmp_path):
             history.append(new)
             c.did_change(uri, version, new, text_change(text, new))
             text = new
-            c.inlay_hints(uri, 0, text.count("\n") + 1)  # the editor asks after each change
+            if version % ask_every == 0:
+                c.inlay_hints(uri, 0, text.count("\n") + 1)
         incremental = sorted(map(hint_key, c.inlay_hints(uri, 0, text.count("\n") + 1)))
     with LspClient(env=env, stderr_path=str(tmp_path / "server2.log")) as c:
         c.initialize(root_uri=tmp_path.as_uri())
