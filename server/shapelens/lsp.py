@@ -13,7 +13,8 @@ LSP types. Layout:
   thread instead). Results are cached by (text, path, input setting), the last PER_DOCUMENT texts of
   each open document (an undo is a hit; a closed document's are dropped); concurrent requests for the
   same text share one analysis, so nothing is computed twice, and a request always gets the newest
-  text's. The child sends only the records that changed (worker.py), so consecutive analyses share
+  text's. A didOpen or didChange starts the analysis of the new text at once when the child is idle
+  (prefetch): the inlay-hint request that follows a keystroke finds it under way. The child sends only the records that changed (worker.py), so consecutive analyses share
   their unchanged records in memory too.
 - `shapelens/status` (a custom request) reports documents, analysis counts and the negotiated
   encoding, for tests and debugging.
@@ -226,9 +227,10 @@ class ShapelensProtocol(LanguageServerProtocol):
 
 
 class JsonList(list):
-    """A result that is already JSON (lists, dicts, strings, numbers): sent as it is. A cold open of a
-    3,000-line file answers some 2,000 inlay hints; as lsprotocol objects, building them and then
-    unstructuring them with cattrs took about 10 + 60 ms on these machines, as JSON dicts about 5."""
+    """A result that is already JSON (lists, dicts, strings, numbers): sent as it is, not walked by
+    cattrs. A cold open of a 3,000-line file answers some 2,000 inlay hints: building them as lsprotocol
+    objects took about 10 ms on these machines, and serialising the response 16-29 ms (cattrs unstructures
+    every object, or walks every dict of a list it does not know); as a JsonList of dicts, 5-9 ms."""
 
 
 def _converter():
