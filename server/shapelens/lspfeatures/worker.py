@@ -404,11 +404,12 @@ class Collector:
 
     With Python's default thresholds a cold open of a 3,000-line file (some 100,000 new objects, most
     of them kept by the parse and unit caches) also sets off full collections, each scanning every
-    object the caches hold: about 100 ms each on these machines, in the middle of the request. The
-    analysis itself makes almost no cyclic garbage (none on the generated benchmark files); memory is
-    freed by reference counting. So automatic collection is off; after each reply the young
-    generations are collected (about 1 ms after an edit, 20 after a cold open), and a full collection
-    runs once the child has been idle for IDLE_COLLECT seconds, so leftover cycles are still freed.
+    object the caches hold: about 100 ms each on these machines, in the middle of the request. So
+    automatic collection is off. The analysis's own cyclic garbage (each unit's walker objects refer to
+    each other) is young: after each reply the young generations are collected (about 1 ms after an
+    edit, 20 after a cold open). What the caches hold and later drop is freed by reference counting
+    (tests/test_units.py checks that dropped statements go at once). A full collection runs once the
+    child has been idle for IDLE_COLLECT seconds, so any other cycle is still freed.
     What survives that collection is frozen (gc.freeze): later full collections only scan what is
     newer. Without it they grew with the caches, to 200 ms after five 3,000-line files (a keystroke
     right then would wait for it); with it they stay under 30 ms, and 0.1 ms after an edit. Frozen
