@@ -323,9 +323,10 @@ def _resplit(old: _Split, text: str, lines: list[str]) -> Optional[_Split]:
     ranges = old.ranges
     # first affected range: the one before the first range that ends after p; last: the one after the
     # last range that starts before changed_end.
-    # (ranges are in file order and do not overlap: their starts and their ends both increase)
-    i = max(0, bisect_right(ranges, p, key=itemgetter(1)) - 1)
-    j = min(len(ranges) - 1, bisect_left(ranges, max(changed_end, p + 1), key=itemgetter(0)))
+    # (ranges are in file order and do not overlap: their starts and their ends both increase; the
+    # lists are made in C, and bisect's key= would need Python 3.10)
+    i = max(0, bisect_right(list(map(itemgetter(1), ranges)), p) - 1)
+    j = min(len(ranges) - 1, bisect_left(list(map(itemgetter(0), ranges)), max(changed_end, p + 1)))
     if j < i:
         return None
     delta = n_new - n_old
