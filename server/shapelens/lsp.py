@@ -439,12 +439,14 @@ class ShapelensServer(LanguageServer):
             related_information=related,
         )
 
+    def markup_kind(self) -> types.MarkupKind:
+        return types.MarkupKind.Markdown if self.markdown_ok() else types.MarkupKind.PlainText
+
     def markup(self, text: str) -> types.MarkupContent:
-        kind = types.MarkupKind.Markdown if self.markdown_ok() else types.MarkupKind.PlainText
-        return types.MarkupContent(kind=kind, value=text)
+        return types.MarkupContent(kind=self.markup_kind(), value=text)
 
     def markup_json(self, text: str) -> dict:
-        return {"kind": "markdown" if self.markdown_ok() else "plaintext", "value": text}
+        return {"kind": self.markup_kind().value, "value": text}
 
     def result_id(self, entry: Entry) -> str:
         basis = repr((entry.serial, sorted(self.settings.ignore), self.related_ok(), self.code_description_ok()))
