@@ -20,7 +20,7 @@ from . import dataflow, units
 from ..frameworks.base import BoundArgs, BoundLayer, Ctx, bind
 from .imports import Aliases, dotted
 from .records import Diagnostic, FileResult, LayerRecord, ModelRecord, Span
-from .shapes import UNKNOWN, Shape
+from .shapes import Shape
 from .source import Chunk, drop_ast, split
 from .values import Scope, Unknown, child_nodes, evaluate, first_unknown, short
 

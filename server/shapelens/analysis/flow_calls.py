@@ -4,7 +4,7 @@ the file's classes, Python builtins, list and container methods."""
 from __future__ import annotations
 
 import os
-from typing import Any, Optional
+from typing import Any
 
 import libcst as cst
 

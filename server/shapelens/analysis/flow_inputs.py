@@ -9,7 +9,7 @@ Keras `model.build(shape)`, else the editor's default setting (PyTorch).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Optional
 
 import libcst as cst
 
@@ -20,7 +20,7 @@ from .imports import dotted
 from .inputs import DIRECTIVE_RE, _parse_dims
 from .shapes import Shape
 from .source import Chunk
-from .values import Scope, Unknown, _MISSING, child_nodes, identifiers
+from .values import Scope, _MISSING, child_nodes, identifiers
 
 
 @dataclass

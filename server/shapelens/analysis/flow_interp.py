@@ -14,13 +14,12 @@ from typing import Any, Optional
 
 import libcst as cst
 
-from .flow_objects import (GraphNode, Builtin, BoundMethod, ClassInfo, ClassRef, Instance, Leaf, ListMethod, ModDict,
-                           ModList, SeqMod, Sym, Tensor, TensorMethod, MODULES)
-from .imports import dotted
+from .flow_objects import (GraphNode, Builtin, BoundMethod, ClassInfo, ClassRef, Instance, ModDict,
+                           ModList, SeqMod, Sym, Tensor, MODULES)
 from .records import StepRecord
 from .shapes import Shape
 from .source import Chunk
-from .values import Unknown, _MISSING, code_of, evaluate, short, Scope
+from .values import Unknown, _MISSING, evaluate, short, Scope
 
 MAX_UNROLL = 1000
 MAX_DEPTH = 40

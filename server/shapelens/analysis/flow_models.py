@@ -12,7 +12,7 @@ from typing import Optional
 import libcst as cst
 
 from .flow_calls import construct, finish_leaf
-from .flow_interp import Frame, Interp, Run
+from .flow_interp import Interp, Run
 from .flow_objects import ClassInfo, Instance, Leaf, ModDict, ModList, SeqMod, Tensor, MODULES
 from .records import LayerRecord, ModelRecord
 from .values import Unknown, names_in

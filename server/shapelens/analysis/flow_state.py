@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from .flow_objects import (Builtin, BoundMethod, ClassRef, Instance, Leaf, ListMethod, ModDict, ModList, SeqMod,
-                           Sym, Tensor, TensorMethod, MODULES)
+from .flow_objects import (Builtin, BoundMethod, ClassRef, Instance, Leaf, ListMethod, Tensor, TensorMethod, MODULES)
 from .values import Unknown, _MISSING
 
 BUILTINS = None   # flow_interp.BUILTINS, imported on first use (flow_interp imports this module's users)

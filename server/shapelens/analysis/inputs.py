@@ -17,7 +17,7 @@ import libcst as cst
 
 from .imports import dotted
 from .shapes import Shape
-from .values import Scope, Unknown, child_nodes, evaluate
+from .values import Scope, child_nodes, evaluate
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import Analyzer, ModelBuilder
