@@ -721,7 +721,7 @@ def analyze_source(text: str, path: str = "<string>", options: Optional[Options]
 
     The file is split into units (units.py), each analysed on its own and cached by its statements'
     text: after an edit only the edited unit is analysed again. Passing the same `path` on every call
-    for one document also lets the split itself be incremental (source.chunks_of)."""
+    for one document also lets the split itself be incremental (source.split)."""
     options = options or Options()
     try:
         lines, chunks = split(text, path)
@@ -767,22 +767,22 @@ def _analyze_units(pending: list, lines: list[str], path: str, options: Options)
     of about equal text, and each process takes the next batch whenever it is free (a fixed half each
     left one process idle for up to 100 ms on a 3,000-line file). Whatever the child does not bring
     back (it failed in any way), this process analyses itself."""
+    def one(k: int) -> tuple:
+        return _analyze_unit(pending[k][0], lines, path, options)
+
+    every = range(len(pending))
     if not (options.parallel and hasattr(os, "fork") and len(pending) > 1):
-        return [_analyze_unit(u[0], lines, path, options) for u in pending]
+        return [one(k) for k in every]
     sizes = [sum(len(c.text) for c in u[0]) for u in pending]
     if sum(sizes) < PARALLEL_MIN_CHARS:
-        return [_analyze_unit(u[0], lines, path, options) for u in pending]
+        return [one(k) for k in every]
     batches = _batches(sizes, PARALLEL_BATCHES)
     queue = _claims(len(batches))
     if queue is None:
-        return [_analyze_unit(u[0], lines, path, options) for u in pending]
+        return [one(k) for k in every]
 
     def work() -> dict:
-        done = {}
-        for b in _claimed(queue):
-            for k in batches[b]:
-                done[k] = _analyze_unit(pending[k][0], lines, path, options)
-        return done
+        return {k: one(k) for b in _claimed(queue) for k in batches[b]}
 
     theirs = _fork(work)
     try:
@@ -792,8 +792,7 @@ def _analyze_units(pending: list, lines: list[str], path: str, options: Options)
         os.close(queue)
     if isinstance(found, dict):
         mine.update((k, v) for k, v in found.items() if k not in mine and 0 <= k < len(pending))
-    return [mine[k] if k in mine else _analyze_unit(pending[k][0], lines, path, options)
-            for k in range(len(pending))]
+    return [mine[k] if k in mine else one(k) for k in every]
 
 
 def _batches(sizes: list, n: int) -> list:
