@@ -4,7 +4,7 @@ the file's classes, Python builtins, list and container methods."""
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Optional
 
 import libcst as cst
 
@@ -519,7 +519,8 @@ def apply_leaf(it, leaf: Leaf, positional: list, keywords: dict, node, frame) ->
         leaf.calls += 1
         return it.result(Tensor(None, leaf.record.unknown_reasons[0] if leaf.record.unknown_reasons else "unknown"),
                          [x], leaf)
-    ctx = run_rule(it, leaf.rule, leaf.positional, leaf.keywords, leaf.star, x, leaf.framework)
+    ctx = run_rule(it, leaf.rule, leaf.positional, leaf.keywords, leaf.star, x, leaf.framework,
+                   call_args(leaf.rule, positional, keywords))
     call_span = frame.chunk.span(node)
     label = leaf.record.name or leaf.record.type
     if leaf.calls == 0:
@@ -535,9 +536,46 @@ def apply_leaf(it, leaf: Leaf, positional: list, keywords: dict, node, frame) ->
     out = Tensor(ctx.out, "; ".join(ctx.unknown) or ("" if ctx.out else f"{label}'s output is unknown"),
                  ctx.out_origin, producer)
     out = it.result(out, [x], leaf)
+    if ctx.outputs is not None:
+        return _outputs(it, ctx.outputs, out, x, leaf, producer)
     if leaf.record.type in TUPLE_RESULTS and leaf.framework == "torch":
         return (out, Tensor(None, f"the state returned by {leaf.record.type} is not followed"))
     return out
+
+
+def _outputs(it, structure, main: Tensor, x: Tensor, leaf, producer) -> Any:
+    """The tensors of a layer that returns several (ctx.outputs): the first Shape is the main output."""
+    first = [True]
+
+    def build(v):
+        if isinstance(v, (tuple, list)):
+            items = [build(e) for e in v]
+            return tuple(items) if isinstance(v, tuple) else items
+        if first[0] and (v is None or isinstance(v, Shape)):
+            first[0] = False
+            return main
+        if isinstance(v, Shape):
+            return it.result(Tensor(v, "", "", producer), [x], leaf)
+        return Tensor(None, f"this output of {leaf.record.type} is unknown")
+    return build(structure)
+
+
+def call_args(rule, positional: list, keywords: dict) -> dict:
+    """The layer call's arguments bound to the entry's call signature (Ctx.call), if it has one."""
+    sig = rule.call_signature
+    if sig is None:
+        return {}
+    bound = bind(sig, positional, keywords, None)
+    return {k: _call_value(v) for k, v in bound.values.items()}
+
+
+def _call_value(v) -> Any:
+    if isinstance(v, Tensor):
+        return v.shape if v.shape is not None else Unknown(v.reason or "the tensor's shape is unknown")
+    if isinstance(v, (tuple, list)) and any(isinstance(e, Tensor) for e in v):
+        items = [_call_value(e) for e in v]
+        return tuple(items) if isinstance(v, tuple) else items
+    return clean(v)
 
 
 def report_findings(it, leaf: Leaf, ctx: Ctx, x: Tensor, call_span, label: str) -> None:
@@ -592,11 +630,12 @@ def clean(v) -> Any:
     return Unknown("an argument is only known at run time")
 
 
-def run_rule(it, rule, positional, keywords, star, x: Tensor, framework: str) -> Ctx:
+def run_rule(it, rule, positional, keywords, star, x: Tensor, framework: str, call: Optional[dict] = None) -> Ctx:
     from .engine import keras_kwargs_checks
 
     bound = bind(rule.signature, [clean(v) for v in positional], {k: clean(v) for k, v in keywords.items()}, star)
     ctx = Ctx(rule, bound.values, bound.given, x.shape, framework, True, x.origin)
+    ctx.call = call or {}
     ctx.extra = bound.extra_kwargs
     name = bound.extra_kwargs.get("name", bound.values.get("name"))
     ctx.layer_name = name if isinstance(name, str) else None

@@ -165,6 +165,16 @@ class Ctx:
     out_origin: str = ""     # how the output's last dimension came about, for later messages
     extra: dict = field(default_factory=dict)   # **kwargs the constructor accepted (Keras)
     layer_name: Optional[str] = None
+    # The layer's call, bound to the entry's call signature (options["call"], e.g. torch MultiheadAttention's
+    # "query, key, value, key_padding_mask=None, need_weights=True, ..."): name -> a Shape for a tensor,
+    # a tuple of those for a tuple of tensors (hx=(h0, c0)), a constant, or Unknown (also for a tensor
+    # whose shape is unknown). Empty for an entry without options["call"]: then `inp` is all it gets.
+    # `inp` is always the shape of the first tensor argument.
+    call: dict = field(default_factory=dict)
+    # Set by a rule whose layer returns more than one tensor: the result's structure with a Shape (or None
+    # when unknown) in place of each tensor, e.g. LSTM's (out, (h_n, c_n)). `out` stays the main output
+    # (the one the record and the hint show).
+    outputs: Any = None
 
     # -- reporting
     def error(self, code: str, message: str, related_to_input: bool = False) -> None:
@@ -277,6 +287,12 @@ class LayerRule:
     infer: Callable[[Ctx], None]
     options: dict = field(default_factory=dict)   # per-entry constants, e.g. {"nd": 2}
     doc: str = ""
+
+    @functools.cached_property
+    def call_signature(self) -> Optional[Signature]:
+        """The signature of the layer's forward()/call() when the entry gives one (options["call"])."""
+        text = self.options.get("call")
+        return Signature.parse(text) if text else None
 
 
 @dataclass
