@@ -21,6 +21,7 @@ test("the configuration section mirrors the server settings and their defaults",
   const props = manifest.contributes.configuration.properties;
   const expected: Record<string, unknown> = {
     "shapelens.interpreter": DEFAULT_SETTINGS.interpreter,
+    "shapelens.importStrategy": DEFAULT_SETTINGS.importStrategy,
     "shapelens.inlayHints.enabled": DEFAULT_SETTINGS.inlayHints.enabled,
     "shapelens.inlayHints.showShapes": DEFAULT_SETTINGS.inlayHints.showShapes,
     "shapelens.inlayHints.showParams": DEFAULT_SETTINGS.inlayHints.showParams,
@@ -34,6 +35,16 @@ test("the configuration section mirrors the server settings and their defaults",
     assert.ok(props[key].description || props[key].markdownDescription, `${key} has a description`);
   }
   assert.equal(props["shapelens.ignore"].type, "array");
+  assert.deepEqual(props["shapelens.importStrategy"].enum, ["useBundled", "fromEnvironment"]);
+});
+
+test("the .vsix carries the Python bundle and the built extension, not the sources", () => {
+  const ignore = fs.readFileSync(path.join(root, ".vscodeignore"), "utf8").split(/\r?\n/);
+  for (const line of ["**", "!out/extension.js", "!bundled/**"]) {
+    assert.ok(ignore.includes(line), `.vscodeignore has ${line}`);
+  }
+  const gitignore = fs.readFileSync(path.join(root, ".gitignore"), "utf8").split(/\r?\n/);
+  assert.ok(gitignore.includes("bundled/"), "the built bundle is never committed");
 });
 
 test("the defaultTorchInput pattern accepts shapes and rejects junk", () => {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { runProcess } from "../../src/run";
-import { importCheckCommand, interpretImportCheck } from "../../src/serverCommand";
+import { interpretProbe, probeCommand } from "../../src/serverCommand";
 
 test("runProcess collects stdout, stderr and the exit code", async () => {
   const r = await runProcess(process.execPath, ["-e", "process.stdout.write('out'); process.stderr.write('err'); process.exit(3)"]);
@@ -11,7 +11,7 @@ test("runProcess collects stdout, stderr and the exit code", async () => {
 test("runProcess reports ENOENT for a missing executable", async () => {
   const r = await runProcess("/nonexistent/python3", ["-c", "pass"]);
   assert.equal(r.spawnError, "ENOENT");
-  assert.equal(interpretImportCheck(r).ok, false);
+  assert.deepEqual(interpretProbe(r), { ran: false, reason: "not-found", detail: "not found" });
 });
 
 test("runProcess stops a process at its timeout", async () => {
@@ -19,18 +19,20 @@ test("runProcess stops a process at its timeout", async () => {
   assert.equal(r.spawnError, "ETIMEDOUT");
 });
 
-test("the import probe fails with not-installed for a module python cannot find", async (t) => {
-  const probe = importCheckCommand(["python3"]);
-  const r = await runProcess(probe.command, probe.args, { env: { ...process.env, PYTHONPATH: "", PYTHONNOUSERSITE: "1" }, cwd: "/" });
+test("the probe, run by a real python3 in environment mode, reports the interpreter and whether shapelens imports", async (t) => {
+  const probe = probeCommand(["python3"], "environment");
+  const r = await runProcess(probe.command, probe.args, { env: { ...process.env, PYTHONPATH: "", PYTHONNOUSERSITE: "1" }, cwd: "/", timeoutMs: 60_000 });
   if (r.spawnError === "ENOENT") {
     t.skip("python3 is not on PATH");
     return;
   }
-  // Whether shapelens is installed here or not, the probe's answer is one of the two expected ones.
-  const check = interpretImportCheck(r);
-  if (check.ok) {
-    assert.match(check.version, /^\d+\.\d+/);
+  const p = interpretProbe(r);
+  assert.ok(p.ran, JSON.stringify(p));
+  assert.ok(p.report.version[0] >= 3);
+  // Whether shapelens is installed here or not, the answer is consistent: ok with a path, or an error.
+  if (p.report.ok) {
+    assert.ok(p.report.path && p.report.shapelensVersion);
   } else {
-    assert.equal(check.reason, "not-installed");
+    assert.match(p.report.error ?? "", /Error/);
   }
 });
