@@ -1,0 +1,1 @@
+# Test-only empty stand-in (d2l imports it for plotting).

@@ -1,0 +1,2 @@
+# Test-only stand-in (see tests/corpus/_stubs/README.md).
+from . import _presets

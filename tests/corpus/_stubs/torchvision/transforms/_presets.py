@@ -1,0 +1,37 @@
+# Test-only stand-ins for the preset transforms that weight enums name (never instantiated by the corpus).
+from enum import Enum
+
+
+class InterpolationMode(Enum):
+    NEAREST = "nearest"
+    NEAREST_EXACT = "nearest-exact"
+    BILINEAR = "bilinear"
+    BICUBIC = "bicubic"
+    BOX = "box"
+    HAMMING = "hamming"
+    LANCZOS = "lanczos"
+
+
+class _Preset:
+    def __init__(self, *args, **kwargs):
+        self.args, self.kwargs = args, kwargs
+
+
+class ImageClassification(_Preset):
+    pass
+
+
+class VideoClassification(_Preset):
+    pass
+
+
+class SemanticSegmentation(_Preset):
+    pass
+
+
+class OpticalFlow(_Preset):
+    pass
+
+
+class ObjectDetection(_Preset):
+    pass
