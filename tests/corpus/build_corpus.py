@@ -25,6 +25,7 @@ D2L = ("d2l==1.0.3", "MIT-0 (d2l LICENSE-SAMPLECODE, sample code licence, copy i
 TIMM = ("timm==1.0.31", "Apache-2.0 (timm, copy in tests/corpus/LICENSES/timm-apache-2.0.txt)")
 # d2l/torch.py ends with aliases the classes use (d2l.zeros, d2l.astype, ...): "# Alias defined in config.ini".
 D2L_ALIASES = (3471, 3515)
+TA = ("torchaudio==2.11.1", "BSD-2-Clause (torchaudio LICENSE, copy in tests/corpus/LICENSES/torchaudio.txt)")
 KERAS = ("keras==3.15.1", "Apache-2.0 (keras LICENSE, copy in tests/corpus/LICENSES/keras.txt)")
 
 
@@ -245,6 +246,42 @@ model = BERTEncoder(vocab_size=100, num_hiddens=32, ffn_num_hiddens=64, num_head
 # shapelens: input=(2, 8)
 model_bert = BERTModel(vocab_size=100, num_hiddens=32, ffn_num_hiddens=64, num_heads=4, num_blks=2, dropout=0.2, max_len=100)
 """),
+    ("tv_det_backbone", TV, "torchvision/models/detection/backbone_utils.py", "torchvision.models.detection", None, """
+# shapelens: input=(1, 3, 64, 64)
+model = resnet_fpn_backbone(backbone_name="resnet18", weights=None, trainable_layers=2)
+# shapelens: input=(1, 3, 64, 64)
+model_mnv3 = mobilenet_backbone(backbone_name="mobilenet_v3_small", weights=None, fpn=True, trainable_layers=1)
+"""),
+    # torchaudio: self-contained model files (only torch imports).
+    ("ta_deepspeech", TA, "torchaudio/models/deepspeech.py", None, None, """
+# shapelens: input=(2, 1, 50, 40)
+model = DeepSpeech(n_feature=40, n_hidden=64, n_class=10)
+"""),
+    ("ta_wav2letter", TA, "torchaudio/models/wav2letter.py", None, None, """
+# shapelens: input=(2, 13, 100)
+model = Wav2Letter(num_classes=40, input_type="mfcc", num_features=13)
+# shapelens: input=(1, 1, 4000)
+model_wave = Wav2Letter(num_classes=10)
+"""),
+    ("ta_conv_tasnet", TA, "torchaudio/models/conv_tasnet.py", None, None, """
+# shapelens: input=(1, 1, 800)
+model = ConvTasNet(num_sources=2, enc_kernel_size=16, enc_num_feats=64, msk_kernel_size=3, msk_num_feats=32, msk_num_hidden_feats=64, msk_num_layers=2, msk_num_stacks=2)
+"""),
+    ("ta_conformer", TA, "torchaudio/models/conformer.py", None, None, """
+# corpus: args=(torch.randn(2, 10, 32), torch.tensor([10, 8]))
+# shapelens: input=(2, 10, 32)
+model = Conformer(input_dim=32, num_heads=4, ffn_dim=64, num_layers=2, depthwise_conv_kernel_size=7)
+"""),
+    ("ta_wavernn", TA, "torchaudio/models/wavernn.py", None, None, """
+# corpus: args=(torch.randn(1, 1, 1200), torch.randn(1, 1, 32, 10))
+# shapelens: input=(1, 1, 1200)
+model = WaveRNN(upsample_scales=[5, 5, 8], n_classes=512, hop_length=200, n_res_block=2, n_rnn=64, n_fc=64, kernel_size=5, n_freq=32, n_hidden=32, n_output=32)
+"""),
+    ("ta_tacotron2", TA, "torchaudio/models/tacotron2.py", None, None, """
+# corpus: args=(torch.randint(0, 20, (2, 8)), torch.tensor([8, 6]), torch.randn(2, 80, 12), torch.tensor([12, 10]))
+# shapelens: input=(2, 8)
+model = Tacotron2(n_symbol=20)
+"""),
     # timm: executed as timm.models.<file>; timm/layers is copied verbatim into _stubs.
     ("timm_convmixer", TIMM, "timm/models/convmixer.py", "timm.models", None, """
 # shapelens: input=(2, 3, 64, 64)
@@ -415,6 +452,8 @@ TV_STUB_COPIES = [
     "torchvision/models/shufflenetv2.py",
     "torchvision/models/swin_transformer.py",
     "torchvision/models/segmentation/fcn.py",
+    "torchvision/models/mobilenet.py",
+    "torchvision/ops/feature_pyramid_network.py",
     "torchvision/models/segmentation/_utils.py",
     "torchvision/models/quantization/utils.py",
     "torchvision/models/optical_flow/_utils.py",
