@@ -117,6 +117,16 @@ def bind(sig: Signature, positional: Sequence[Any], keywords: dict, star_unknown
     return BoundArgs(values, given, errors, extra)
 
 
+class _Missing:
+    """A call argument that was not given and has no default (Ctx.call_arg)."""
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return "MISSING"
+
+
+MISSING = _Missing()
+
+
 # ---------------------------------------------------------------- formatting
 
 def num(n: Any) -> str:
@@ -192,6 +202,34 @@ class Ctx:
 
     def formula(self, what: str, text: str) -> None:
         self.formulas.append((what, text))
+
+    # -- the layer's call (entries with options["call"])
+    @property
+    def called(self) -> bool:
+        """True when the interpreter bound the layer's call (Ctx.call); False when the layer runs in a chain
+        (nn.Sequential, keras.Sequential) that passes it one tensor, `inp`, or was never called."""
+        return bool(self.call)
+
+    def call_arg(self, name: str) -> Any:
+        """A call argument: what the call gave, else the call signature's default. The first parameter is
+        `inp` when the call was not bound (a chain passes one tensor). A parameter without default that
+        the call does not give is MISSING."""
+        if name in self.call:
+            return self.call[name]
+        sig = self.rule.call_signature
+        if sig is None:
+            return MISSING
+        if sig.params and sig.params[0].name == name:
+            return self.inp if self.inp is not None else Unknown("the input shape is unknown")
+        for p in sig.params:
+            if p.name == name:
+                return MISSING if p.default is _NO_DEFAULT else p.default
+        return MISSING
+
+    def tensor(self, name: str) -> Optional[Shape]:
+        """A tensor argument's shape; None when it is not given or its shape is unknown."""
+        v = self.call_arg(name)
+        return v if isinstance(v, Shape) else None
 
     # -- arguments
     def arg(self, name: str) -> Any:
@@ -293,6 +331,14 @@ class LayerRule:
         """The signature of the layer's forward()/call() when the entry gives one (options["call"])."""
         text = self.options.get("call")
         return Signature.parse(text) if text else None
+
+    @property
+    def composite(self) -> bool:
+        """options["composite"]: a PyTorch module made of child modules (MultiheadAttention's out_proj,
+        TransformerEncoderLayer's self_attn, linear1, ...). The entry computes the module as a whole (its
+        output shapes, its total parameters as `parameters()` counts them); its docstring lists the
+        children torch creates, for the interpreter to show them as rows of their own."""
+        return bool(self.options.get("composite"))
 
 
 @dataclass

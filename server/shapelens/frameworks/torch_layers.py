@@ -572,6 +572,8 @@ def pool(c: Ctx) -> None:
     if c.rule.name == "AvgPool3d" and k:
         check_window_fits(c, list(s.dims[-nd:]), k)
     c.out = Shape.of(list(s.dims[:-nd]) + out_sp, s.open_rank)
+    if is_max and c.known("return_indices"):
+        c.outputs = (c.out, c.out)  # (output, indices): the indices have the output's shape
 
 
 def check_window_fits(c: Ctx, sizes: list, k: tuple) -> None:
@@ -622,6 +624,8 @@ def adaptive_pool(c: Ctx) -> None:
         return
     ins = list(s.dims[-nd:])
     c.out = Shape.of(list(s.dims[:-nd]) + [ins[i] if v is None else v for i, v in enumerate(sizes)], s.open_rank)
+    if c.rule.name.startswith("AdaptiveMax") and c.known("return_indices"):
+        c.outputs = (c.out, c.out)  # (output, indices)
 
 
 def adaptive_sizes(c: Ctx, nd: int) -> Optional[tuple]:
@@ -1304,3 +1308,9 @@ for _nd in (1, 2, 3):
     layer(f"ReflectionPad{_nd}d", "padding", nd=_nd, kind="reflect")(padding_layer)
     layer(f"ReplicationPad{_nd}d", "padding", nd=_nd, kind="replicate")(padding_layer)
     layer(f"CircularPad{_nd}d", "padding", nd=_nd, kind="circular")(padding_layer)
+
+
+# ---------------------------------------------------------------- families in modules of their own
+
+# Imported last: they register into CATALOG with the helpers above.
+from . import torch_attention, torch_extra, torch_recurrent  # noqa: E402,F401
