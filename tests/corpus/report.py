@@ -5,7 +5,8 @@
 For each model bound in a corpus file's added block (`model = ...`, `model_b = ...`):
 
 record   the shapelens ModelRecord named like the variable; else (fallback) one named like the real model's
-         class (the k-th such record for the k-th model of that class); else "not found".
+         class; among several candidates the one on the assignment's line, else one inside the added block,
+         else the first not yet taken by an earlier model of the file; else "not found".
 rows     truth rows are, for torch, the modules that are leaves or hold parameters of their own (path, class,
          own params, output of the first call); for Keras, every layer of the model, flattened through nested
          models (InputLayer rows are optional: never "missing").  shapelens layer records are matched to them
@@ -254,6 +255,20 @@ def compare_keras(mr: ModelReport, truth: dict, record) -> None:
            lambda r: (r["trainable"], r["non_trainable"]), lambda r: r["shape"])
 
 
+def _all_missing(mr: ModelReport, t: dict, framework: str) -> None:
+    """A model shapelens does not find: every truth row is missing."""
+    if framework == "torch":
+        for m in t["modules"]:
+            if m["leaf"] or m["own_trainable"] + m["own_non_trainable"] > 0:
+                mr.rows.append(Row("missing", MISSING, m["path"], m["class"], m["shape"],
+                                   (m["own_trainable"], m["own_non_trainable"]), why="model not found"))
+    else:
+        for r in t["layers"]:
+            if r["class"] != "InputLayer":
+                mr.rows.append(Row("missing", MISSING, r["name"], r["class"], r["shape"],
+                                   (r["trainable"], r["non_trainable"]), why="model not found"))
+
+
 def compare_totals(mr: ModelReport, truth: dict, record) -> None:
     mr.truth_total = (truth["total"], truth["trainable"], truth["non_trainable"])
     sl = (record.total_params, record.trainable_params, record.non_trainable_params)
@@ -266,13 +281,24 @@ def compare_totals(mr: ModelReport, truth: dict, record) -> None:
         mr.total_status = EXACT
 
 
-def find_record(result, name: str, truth_class: str, taken: set):
-    for m in result.models:
-        if m.name == name and id(m) not in taken:
-            return m, "name"
-    for m in result.models:
-        if m.name == truth_class and id(m) not in taken:
-            return m, "class"
+def find_record(result, added, truth_class: str, taken: set, mark_line: int):
+    """The record for one added model: named like the variable, else like the model's class; among several,
+    the one on the assignment's line, else one in the added block, else the first not yet taken."""
+    def best(cands):
+        cands = [m for m in cands if id(m) not in taken]
+        for pick in (lambda m: m.span.line == added.line or (m.name_span is not None and m.name_span.line == added.line),
+                     lambda m: m.span.line > mark_line,
+                     lambda m: True):
+            for m in cands:
+                if pick(m):
+                    return m
+        return None
+    m = best([m for m in result.models if m.name == added.name])
+    if m is not None:
+        return m, "name"
+    m = best([m for m in result.models if m.name == truth_class])
+    if m is not None:
+        return m, "class"
     return None, ""
 
 
@@ -295,6 +321,7 @@ def compare_file(path: pathlib.Path, truth: dict) -> list:
         errors = [f"{d.span.line}: {d.code} {d.message[:160]}" for d in result.diagnostics if d.severity == "error"]
     out = []
     taken: set = set()
+    mark_line = cf.text.splitlines().index(truth_mod.MARK) + 1
     for added in cf.models:
         t = truth.get("models", {}).get(added.name)
         mr = ModelReport(str(path), cf.framework, added.name)
@@ -307,9 +334,11 @@ def compare_file(path: pathlib.Path, truth: dict) -> list:
         if crash:
             mr.error = crash
             continue
-        rec, how = find_record(result, added.name, t["class"], taken)
+        rec, how = find_record(result, added, t["class"], taken, mark_line)
         if rec is None:
             mr.total_status = "not found"
+            mr.truth_total = (t["total"], t["trainable"], t["non_trainable"])
+            _all_missing(mr, t, cf.framework)
             continue
         taken.add(id(rec))
         mr.record, mr.matched_by = rec.name, how
@@ -335,14 +364,14 @@ def summarize(reports: list) -> dict:
             "models": len(rs),
             "not_found": sum(1 for r in rs if r.record is None and not r.error),
             "errors": sum(1 for r in rs if r.error),
-            "rows": sum(r.leaves for r in found),
-            "exact": sum(r.count(EXACT) for r in found),
-            "unknown": sum(r.count(UNKNOWN) for r in found),
-            "wrong": sum(r.count(WRONG) for r in found),
-            "missing": sum(r.count(MISSING) for r in found),
-            "extra": sum(r.count(EXTRA) for r in found),
+            "rows": sum(r.leaves for r in rs),
+            "exact": sum(r.count(EXACT) for r in rs),
+            "unknown": sum(r.count(UNKNOWN) for r in rs),
+            "wrong": sum(r.count(WRONG) for r in rs),
+            "missing": sum(r.count(MISSING) for r in rs),
+            "missing_in_not_found": sum(r.count(MISSING) for r in rs if r.record is None),
+            "extra": sum(r.count(EXTRA) for r in rs),
             "composite_wrong": sum(r.count(WRONG, ("composite", "repeat")) for r in found),
-            "rows_in_not_found": 0,
             "totals_exact": sum(1 for r in found if r.total_status == EXACT),
             "totals_unknown": sum(1 for r in found if r.total_status == UNKNOWN),
             "totals_wrong": sum(1 for r in found if r.total_status == WRONG),
@@ -365,7 +394,8 @@ def print_reports(reports: list, verbose: bool = False, out=sys.stdout) -> None:
             print(f"  {r.name:<18} ERROR {r.error}", file=out)
             continue
         if r.record is None:
-            print(f"  {r.name:<18} {r.truth_class:<22} not found (truth total {r.truth_total or ''})", file=out)
+            print(f"  {r.name:<18} {r.truth_class:<22} not found ({r.leaves} rows; truth total "
+                  f"{r.truth_total[0]:,})", file=out)
             continue
         tt = r.truth_total
         st = r.sl_total
@@ -390,8 +420,8 @@ def print_summary(summary: dict, out=sys.stdout) -> None:
         print(f"\n{fw}: {s['files']} files, {s['models']} models "
               f"({s['not_found']} not found, {s['errors']} with a truth/analysis error)", file=out)
         print(f"  leaf rows exact {s['exact']}/{s['rows']} ({s['exact_pct']}%), unknown {s['unknown']}, "
-              f"wrong {s['wrong']}, missing {s['missing']}, extra {s['extra']}; composite/repeat rows wrong "
-              f"{s['composite_wrong']}", file=out)
+              f"wrong {s['wrong']}, missing {s['missing']} ({s['missing_in_not_found']} of them in models not "
+              f"found), extra {s['extra']}; composite/repeat rows wrong {s['composite_wrong']}", file=out)
         print(f"  totals exact {s['totals_exact']}, ? {s['totals_unknown']}, wrong {s['totals_wrong']}; "
               f"false errors {s['false_errors']}; models with a wrong number or false error "
               f"{s['models_with_violations']}", file=out)

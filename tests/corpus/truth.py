@@ -1,7 +1,8 @@
 """Truth harness: what the real framework says about each model of a corpus file.
 
 A corpus file is published source (verbatim) followed by a marked block (MARK) that binds each model to a
-module-level name (`model = resnet18()`, `model_b = ...`), with the input as a `# shapelens: input=(...)`
+module-level name (`model = resnet18()`, `model_b = ...`: `model`, `model_*`, or any name with a directive;
+other statements there are setup such as `config = GPT.get_default_config()`), with the input as a `# shapelens: input=(...)`
 directive on the line above (symbolic dims such as N become 2), and, for models that take several inputs or
 integer tokens, a harness-only `# corpus: args=(torch.randint(0, 28, (2, 5)), ...)` line above that.
 An optional header line `# corpus: package=torchvision.models` names the package the file is executed in,
@@ -92,6 +93,15 @@ def read_corpus_file(path) -> CorpusFile:
     start = lines.index(MARK)
     m = PACKAGE_RE.search("\n".join(lines[:start]).split("# ---- verbatim source below ----")[0])
     cf = CorpusFile(path, framework_of(path), m.group(1) if m else None, text=text)
+    # `# corpus: models=a, b` in the added block: names the verbatim code itself binds (a Keras notebook's `model`)
+    for line in lines[start + 1:]:
+        mm = re.match(r"#\s*corpus:\s*models\s*=\s*(.*)$", line.strip())
+        if mm:
+            whole = ast.parse(text)
+            for name in [n.strip() for n in mm.group(1).split(",") if n.strip()]:
+                first = [n.lineno for n in whole.body if isinstance(n, ast.Assign)
+                         and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)]
+                cf.models.append(Added(name, first[0] if first else 0))
     tree = ast.parse("\n".join(lines[start + 1:]))
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
@@ -106,7 +116,9 @@ def read_corpus_file(path) -> CorpusFile:
                 if a and added.args is None:
                     added.args = a.group(1).strip()
                 j -= 1
-            cf.models.append(added)
+            # a model: bound to `model` / `model_*`, or with an input directive; other assignments are setup
+            if added.name == "model" or added.name.startswith("model_") or added.input is not None:
+                cf.models.append(added)
     return cf
 
 
@@ -282,7 +294,7 @@ def torch_truth(model, added: Added, ns: dict) -> dict:
     rec["input"] = None
     try:
         if added.args:
-            args = eval(added.args, {"torch": torch})
+            args = eval(added.args, {**ns, "torch": torch})   # may use the file's names (model.init_hidden(2))
             args = args if isinstance(args, tuple) else (args,)
         elif added.input is not None:
             dims = [d if isinstance(d, int) else SYMBOLIC for d in added.input]
@@ -419,6 +431,10 @@ def worker(files) -> None:
     if "torch" in fws:
         sys.path.insert(0, str(STUBS))
         _install_absent()
+    # a corpus root other than tests/corpus may bring stand-ins of its own in <root>/_stubs
+    for root in {pathlib.Path(f).resolve().parent.parent for f in files}:
+        if root != HERE and (root / "_stubs").is_dir():
+            sys.path.insert(0, str(root / "_stubs"))
     os.environ.setdefault("KERAS_BACKEND", "torch")
     import warnings
     warnings.filterwarnings("ignore")
