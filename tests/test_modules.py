@@ -37,8 +37,9 @@ def run_sample(name: str) -> dict:
 
 
 def record_of(result, name: str):
-    found = [m for m in result.models if m.name == name]
-    assert found, f"no model {name}; found {[m.name for m in result.models]}"
+    """The model named `name`, or the one that is an object of the class `name`."""
+    found = [m for m in result.models if m.name == name] or [m for m in result.models if m.class_name == name]
+    assert found, f"no model {name}; found {[(m.name, m.class_name) for m in result.models]}"
     return found[0]
 
 
@@ -178,7 +179,7 @@ def test_resnet_basic_block():
 def test_small_resnet_with_block_used_several_times():
     rec, result = compare_module("resnet_small.py", "model", "ResNet", (torch.randn(2, 3, 32, 32),))
     # BasicBlock is a part of ResNet here, not a model of its own
-    assert [m.name for m in result.models] == ["ResNet"]
+    assert [(m.name, m.class_name) for m in result.models] == [("model", "ResNet")]
     assert sum(1 for l in rec.layers if l.name.endswith(".conv1")) == 6
 
 

@@ -272,9 +272,9 @@ def test_sample_matches_real_framework(path: pathlib.Path):
 def compare_module(record, ns: dict) -> list:
     """An nn.Module class: the instance the sample makes (or a fresh one), its parameter total and the
     output shape of a forward on the input shape shapelens found."""
-    cls = ns[record.name]
+    cls = ns[record.class_name]
     instances = [v for v in ns.values() if type(v) is cls]
-    model = instances[0] if instances else cls()
+    model = ns[record.name] if type(ns.get(record.name)) is cls else instances[0] if instances else cls()
     problems = []
     total = sum(p.numel() for p in model.parameters())
     if record.total_params != total:

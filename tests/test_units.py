@@ -15,6 +15,7 @@ import pytest
 
 from shapelens.analysis import analyze_source, engine, source, units
 from shapelens.analysis.engine import clear_caches
+from shapelens.analysis.interp.models import Unit
 
 
 def _units_of(text: str) -> tuple[list, list]:
@@ -157,13 +158,13 @@ def test_an_edit_reanalyses_only_its_unit():
     text = "import torch\nimport torch.nn as nn\n\n" + models + "\n"
     analyze_source(text, "ten.py")
     runs = []
-    real_run = engine.Analyzer.run
+    real_run = Unit.run
 
     def counting(self):
         runs.append(len(self.chunks))
         return real_run(self)
 
-    with mock.patch.object(engine.Analyzer, "run", counting):
+    with mock.patch.object(Unit, "run", counting):
         edited = text.replace("nn.Linear(7, 5)", "nn.Linear(7, 6)")
         warm = analyze_source(edited, "ten.py")
         assert len(runs) == 1
@@ -216,7 +217,7 @@ def test_parallel_cold_analysis_equals_serial():
         parallel = analyze_source(text, "par.py", engine.Options(parallel=True)).as_dict()
     assert forks == [1]
     assert parallel == serial
-    with mock.patch.object(engine.Analyzer, "run", side_effect=AssertionError("not cached")):
+    with mock.patch.object(Unit, "run", side_effect=AssertionError("not cached")):
         assert analyze_source(text, "par.py", engine.Options(parallel=True)).as_dict() == serial
 
 

@@ -873,8 +873,10 @@ def _fork(work):
 
 
 def _analyze_unit(chunks: list[Chunk], lines: list[str], path: str, options: Options) -> tuple:
+    from .interp.models import analyze_unit
+
     try:
-        return Analyzer(lines, path, options, chunks).run()
+        return analyze_unit(chunks, lines, path, options)
     except RecursionError:
         return [], [_unit_failed(chunks, "these statements are nested too deeply to analyse")]
     except Exception as e:  # pragma: no cover - only reached through a bug

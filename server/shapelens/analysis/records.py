@@ -120,6 +120,7 @@ class ModelRecord:
     # "sequential"; "module" (nn.Module / keras.Model subclass); "functional" (keras.Model(inputs, outputs))
     kind: str = "sequential"
     steps: list[StepRecord] = field(default_factory=list)   # data-flow statements (module / functional)
+    class_name: Optional[str] = None   # the file's class the model is an object of (kind "module")
 
     @property
     def trainable_params(self) -> Optional[int]:
@@ -168,6 +169,7 @@ class ModelRecord:
             "total_macs": self.total_macs,
             "activation_bytes": self.activation_bytes,
             "kind": self.kind,
+            "class": self.class_name,
             "steps": [s.as_dict() for s in self.steps],
         }
 

@@ -1,0 +1,701 @@
+"""From the interpreter's objects to the records: which objects are models, their inputs, and a run of
+each model on its input that records every layer call.
+
+A unit of the file (units.py) runs in three phases:
+1. build: its statements run in order, as Python would run the file (`if __name__ == "__main__"` included).
+2. speculative: a top-level function nobody called runs with its defaults (the arguments it has no
+   default for are unknown), and a top-level model class nobody made and no other code names is made
+   with its defaults; what they build is shown too (`make_model()`, `Net`).
+3. run: each model (a module, layer or Keras model bound to a name, returned by a speculative function,
+   or made from a class; never a part of another model) runs on its input — a directive, an example
+   call in the file, a torchinfo summary(), model.build(), keras.Input, or the editor's default — while
+   a Recorder notes every layer call. Its records list its layers in named_modules() order (torch) or
+   the order Keras applies them.
+"""
+from __future__ import annotations
+
+import ast
+import os
+import re
+from typing import Any, Optional
+
+from ..records import Diagnostic, LayerRecord, ModelRecord, Span, StepRecord
+from ..shapes import Shape
+from . import keras as K
+from . import modules as M
+from .code import code_of
+from .machine import Frame, Interp
+from .objects import (BudgetSpent, Break, Continue, Function, Opaque, Param, Raise, Return, Tensor, Unknown,
+                      UserClass)
+
+DIRECTIVE_RE = re.compile(r"#\s*shapelens:\s*input\s*=\s*(\(.*\)|\[.*\])")
+BUILD_BUDGET = 300_000      # steps for the module-level statements of a unit
+SPECULATIVE_BUDGET = 100_000   # steps for each speculative run
+RUN_BUDGET = 200_000        # steps for each model's recorded run
+MAX_ROOTS = 400             # models recorded per unit (a file of thousands of models: the first ones)
+
+
+class Recorder:
+    """The layer calls of one model's run, for its records."""
+
+    def __init__(self, root: M.Mod, names: dict) -> None:
+        self.root = root
+        self.names = names            # id(mod) -> path ("layer1.0.conv1")
+        self.first: dict = {}         # id(mod) -> (ctx, input shape, call span)
+        self.macs: dict = {}          # id(mod) -> total MACs over the calls (None: unknown)
+        self.merges: dict = {}        # id(mod) -> (input shape, output shape)
+        self.steps: dict = {}         # Span -> StepRecord
+        self.step_counts: dict = {}
+
+    def records(self, mod) -> bool:
+        return mod is self.root
+
+    def name_of(self, mod) -> str:
+        return self.names.get(id(mod), "")
+
+    def leaf_call(self, mod, ctx, x: Tensor, span) -> None:
+        key = id(mod)
+        if key not in self.first:
+            self.first[key] = (ctx, x.shape, span)
+            self.macs[key] = ctx.macs
+        else:
+            total = self.macs.get(key)
+            self.macs[key] = None if total is None or ctx.macs is None else total + ctx.macs
+
+    def merge_call(self, mod, shape, out, span) -> None:
+        self.merges.setdefault(id(mod), (shape, out))
+
+
+class Unit:
+    """One unit of a file: its statements, what they bind, and the records found."""
+
+    def __init__(self, lines: list, path: str, options, chunks: list) -> None:
+        self.lines = lines
+        self.path = path
+        self.options = options
+        self.chunks = chunks
+        self.diagnostics: list = []
+        self.bindings: list = []      # (name, value, name span, statement line)
+        self.functions: list = []     # top-level functions, in order
+        self.classes: list = []       # top-level classes, in order
+        self.examples: dict = {}      # id(mod) -> (mod, [tensors], source)
+        self.made: list = []          # Sequentials / functional models made (models not bound to a name)
+        self.speculative: list = []   # (name, value, Function or UserClass)
+        self.globals: dict = {}
+        self.frameworks: set = set()
+        self.budget_problem: Optional[str] = None
+
+    # ------------------------------------------------------------------ hooks from the interpreter
+    def report(self, span, code: str, severity: str, message: str, related=None) -> None:
+        if span is None:
+            return
+        self.diagnostics.append(Diagnostic(span, code, severity, message, list(related or [])))
+
+    def bound(self, it, stmt, frame, value) -> None:
+        """An assignment ran: a model bound to a name is a model of the file (`model = nn.Sequential(...)`)."""
+        if isinstance(value, Tensor) and (value.node is not None or value.is_input) and value.step_span is None:
+            value.step_span = frame.code.span(stmt)
+        if type(value) is not M.Mod or it.recorder is not None:
+            return
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        for t in targets:
+            name = _dotted(t)
+            if name and isinstance(t, ast.Attribute) and type(it.eval(t.value, frame)) is M.Mod:
+                continue   # `self.features = ...` in a module's __init__: a part of that module
+            if name:
+                self.bindings.append((name, value, frame.code.span(t), frame.code.span(stmt).line, frame.kind))
+
+    def defined(self, it, value, frame) -> None:
+        if frame.kind != "module":
+            return
+        if isinstance(value, Function):
+            self.functions.append(value)
+        elif isinstance(value, UserClass):
+            self.classes.append(value)
+
+    def step(self, it, stmt, frame, value) -> None:
+        rec = it.recorder
+        if rec is None or not isinstance(value, Tensor):
+            return
+        span = frame.code.span(stmt)
+        count = rec.step_counts.get(span, 0) + 1
+        rec.step_counts[span] = count
+        previous = rec.steps.get(span)
+        text = "" if count == 1 else f"the last of {count} runs of this statement"
+        if previous is not None and previous.output_shape != value.shape:
+            text = f"changes across the {count} runs of this statement; shown: the last"
+        reasons = [value.reason] if value.shape is None and value.reason else []
+        rec.steps[span] = StepRecord(span, value.shape, text, reasons)
+
+    def loop_unknown(self, it, stmt, frame, items: Unknown) -> None:
+        if frame.record and it.recorder is not None:
+            self.report(frame.code.span(stmt.iter), "SL002", "info",
+                        f"the loop over `{frame.code.text(stmt.iter)}` cannot be unrolled ({items.reason}): what "
+                        f"the loop assigns is unknown after it")
+
+    def example(self, it, mod, tensors: list, source: str) -> None:
+        if it.recorder is None and id(mod) not in self.examples:
+            self.examples[id(mod)] = (mod, tensors, source)
+
+    def summary_call(self, it, name: str, args: list, kwargs: dict, node, frame) -> None:
+        """torchinfo's summary(model, input_size=(...)) (batch included) / torchsummary's (batch excluded)."""
+        mod = args[0]
+        if type(mod) is not M.Mod:
+            return
+        size = kwargs.get("input_size", args[1] if len(args) > 1 else None)
+        if isinstance(size, list) and size and isinstance(size[0], (tuple, list)):
+            size = size[0]
+        if not isinstance(size, (tuple, list)) or not all(isinstance(d, int) and not isinstance(d, bool)
+                                                         for d in size):
+            return
+        if name.startswith("torchsummary"):
+            self.example(it, mod, [Tensor(Shape.of(["N"] + list(size)))], "torchsummary summary()")
+        else:
+            self.example(it, mod, [Tensor(Shape.of(list(size)))], "torchinfo summary()")
+
+    def guess_framework(self) -> str:
+        return "keras" if "keras" in self.frameworks and "torch" not in self.frameworks else "torch"
+
+    # ------------------------------------------------------------------ the phases
+    def run(self) -> tuple:
+        it = Interp(self)
+        it.limit = BUILD_BUDGET
+        frame = None
+        for chunk in self.chunks:
+            code = code_of(chunk, self.lines)
+            if frame is None:
+                frame = Frame("module", code, self.globals, self.globals)
+            frame.code = code
+            self._note_frameworks(chunk.text)
+            if self.budget_problem is None:
+                self._statements(it, code.body, frame)
+        if frame is None:
+            return [], self.diagnostics
+        self._speculate(it, frame)
+        models = self._records(it, frame)
+        return models, _dedupe(self.diagnostics)
+
+    def _note_frameworks(self, text: str) -> None:
+        if "torch" in text:
+            self.frameworks.add("torch")
+        if "keras" in text:
+            self.frameworks.add("keras")
+
+    def _statements(self, it: Interp, body: list, frame: Frame) -> None:
+        for stmt in body:
+            try:
+                it.exec_stmt(stmt, frame)
+            except (Return, Break, Continue, Raise):
+                pass
+            except BudgetSpent as b:
+                self.budget_problem = b.reason
+                self.report(frame.code.span(stmt), "SL001", "info",
+                            f"{b.reason}: what this file builds from here on is not followed")
+                return
+            except RecursionError:
+                self.report(frame.code.span(stmt), "SL001", "info",
+                            "this statement is nested too deeply to analyse")
+
+    def _speculate(self, it: Interp, frame: Frame) -> None:
+        """Functions nobody called, with their defaults; model classes nobody made or named, likewise."""
+        named = _names_used(self.functions, self.classes)
+        for fn in self.functions:
+            if fn.invoked or self.budget_problem:
+                continue
+            it.limit = it.steps + SPECULATIVE_BUDGET
+            result = self._speculative_call(it, fn, frame)
+            if type(result) is M.Mod:
+                self.speculative.append((f"{fn.name}()", result, fn))
+        for cls in self.classes:
+            if cls.invoked or cls.framework is None or cls.name in named or self.budget_problem:
+                continue
+            if not any(m in c.ns for c in cls.mro if isinstance(c, UserClass) for m in ("forward", "call")):
+                continue
+            it.limit = it.steps + SPECULATIVE_BUDGET
+            obj = self._speculative_call(it, cls, frame)
+            if type(obj) is M.Mod:
+                self.speculative.append((cls.name, obj, cls))
+
+    def _speculative_call(self, it: Interp, target, frame: Frame):
+        fn = target
+        if isinstance(target, UserClass):
+            init, _ = target.lookup("__init__")
+            fn = init if isinstance(init, Function) else None
+        args, kwargs = _missing_arguments(fn, target) if fn is not None else ([], {})
+        try:
+            return it.call(target, args, kwargs, None, frame)
+        except (Return, Break, Continue, Raise):
+            return None
+        except BudgetSpent as b:
+            self.report(_def_span(target), "SL001", "info", f"{b.reason} while running `{target.name}` with its "
+                                                            f"defaults: what it builds is not shown")
+            return None
+        except RecursionError:
+            return None
+
+    # ------------------------------------------------------------------ which objects are models
+    def roots(self) -> list:
+        """(name, model, name span, statement line, origin) for the file's models, in order, each once,
+        never a part of another."""
+        candidates = []
+        for name, value, span, line, kind in self.bindings:
+            if _is_model(value):
+                candidates.append((name, value, span, line, None))
+        for name, value, origin in self.speculative:
+            if _is_model(value):
+                candidates.append((name, value, None, None, origin))
+        for value in self.made:
+            if _is_model(value):
+                label = "Sequential" if value.kind == M.SEQUENTIAL else "Model"
+                candidates.append((f"{label} at line {value.span.line}", value, None, None, None))
+        inside: set = set()
+        for c in candidates:
+            inside |= _parts(c[1])
+        seen: set = set()
+        out = []
+        for c in candidates:
+            key = id(c[1])
+            if key in seen or key in inside:
+                continue
+            seen.add(key)
+            out.append(c)
+        return out[:MAX_ROOTS]
+
+    # ------------------------------------------------------------------ records
+    def _records(self, it: Interp, frame: Frame) -> list:
+        models = []
+        for name, mod, name_span, line, origin in self.roots():
+            it.limit = it.steps + RUN_BUDGET
+            try:
+                models.append(self._record(it, frame, name, mod, name_span, line, origin))
+            except RecursionError:
+                self.report(mod.span, "SL001", "info", f"`{name}` is nested too deeply to analyse")
+        return models
+
+    def _record(self, it: Interp, frame: Frame, name: str, mod: M.Mod, name_span, line, origin) -> ModelRecord:
+        kind = {M.SEQUENTIAL: "sequential", M.FUNCTIONAL: "functional", M.LEAF: "layer"}.get(mod.kind, "module")
+        if mod.cls is not None:
+            kind = "module"
+        span = mod.span if mod.span is not None else name_span
+        if isinstance(origin, (Function, UserClass)):
+            name_span = _def_name_span(origin, self.lines)
+            span = span or name_span
+        if mod.cls is not None and origin is None and span is None:
+            span = name_span
+        record = ModelRecord(name, mod.framework, span or Span(1, 1, 1, 1), name_span, kind=kind)
+        record.class_name = mod.cls.name if mod.cls is not None else None
+        names = named_modules(mod)
+        rec = Recorder(mod, names)
+        if mod.kind == M.FUNCTIONAL:
+            ins, outs = mod.graph if mod.graph is not None else ([], [])
+            record.input_shape = ins[0].shape if ins else None
+            record.input_source = "Input"
+            record.steps = _graph_steps(ins, outs)
+        else:
+            inputs, source = self.inputs(it, frame, mod, name_span, line, origin)
+            record.input_shape = inputs[0].shape if inputs else None
+            record.input_source = source
+            if mod.problem is None:
+                self._run(it, frame, mod, rec, inputs)
+            else:
+                self.report(name_span or span, "SL002", "info",
+                            f"{mod.problem.reason}, and no call in this file gives it: the layers and parameters "
+                            f"that depend on it are unknown (shown as ?)")
+            record.steps = sorted(rec.steps.values(), key=lambda s: (s.span.line, s.span.col))
+        record.layers = layer_records(it, mod, rec, names)
+        return record
+
+    def _run(self, it: Interp, frame: Frame, mod: M.Mod, rec: Recorder, inputs: list) -> None:
+        it.recorder = rec
+        try:
+            args = list(inputs) if inputs else [Tensor(None, "the input shape is unknown (give the model one, "
+                                                             "e.g. `# shapelens: input=(1, 3, 224, 224)`)")]
+            if mod.cls is not None:
+                args = _forward_arguments(mod, args)
+            it.call(mod, args, {}, None, frame)
+        except (Return, Break, Continue, Raise):
+            pass
+        except BudgetSpent as b:
+            self.report(mod.span, "SL001", "info", f"{b.reason} while running the model: the shapes after that "
+                                                   f"point are not shown")
+        finally:
+            it.recorder = None
+
+    # ------------------------------------------------------------------ inputs
+    def inputs(self, it: Interp, frame: Frame, mod: M.Mod, name_span, line, origin) -> tuple:
+        """([input tensors], where they come from)."""
+        shape = self.directive(it, frame, mod, name_span, line, origin)
+        if shape is not None:
+            return [Tensor(shape)], "directive"
+        if mod.framework == "keras" and mod.kind == M.SEQUENTIAL:
+            shape, source = K.input_of(mod)
+            if shape is not None:
+                return [Tensor(shape)], source
+        hit = self.examples.get(id(mod))
+        if hit is not None:
+            return [Tensor(t.shape) for t in hit[1]], hit[2]
+        default = getattr(self.options, "default_torch_input", None)
+        if default and mod.framework == "torch":
+            return [Tensor(Shape.of(default))], "setting"
+        return [], None
+
+    def directive(self, it: Interp, frame: Frame, mod: M.Mod, name_span, line, origin) -> Optional[Shape]:
+        candidates = []
+        if name_span is not None:
+            candidates += [name_span.line, name_span.line - 1]
+        if line is not None:
+            candidates += [line, line - 1]
+        if mod.span is not None:
+            candidates += [mod.span.line]
+        if isinstance(origin, (Function, UserClass)):
+            first, name_line = _def_lines(origin)
+            candidates += [name_line] + list(range(first, name_line)) + [first - 1]
+        if mod.cls is not None:
+            first, name_line = _def_lines(mod.cls)
+            candidates += [name_line] + list(range(first, name_line)) + [first - 1]
+        for ln in candidates:
+            if 0 < ln <= len(self.lines):
+                match = DIRECTIVE_RE.search(self.lines[ln - 1])
+                if match:
+                    return parse_directive(it, frame, match.group(1))
+        return None
+
+
+# ====================================================================== helpers
+
+def _dotted(node) -> Optional[str]:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _is_model(v) -> bool:
+    if type(v) is not M.Mod:
+        return False
+    if v.kind in (M.MODULELIST, M.MODULEDICT, M.PARAMLIST, M.PARAMDICT, M.UNKNOWN, M.OPAQUE, K.MERGE):
+        return False
+    if v.kind == M.LEAF and v.framework == "keras" and v.built is None:
+        return False
+    return True
+
+
+def _parts(mod) -> set:
+    """ids of every module inside `mod` (not mod itself)."""
+    out: set = set()
+    stack = [mod]
+    while stack:
+        m = stack.pop()
+        for child in _children(m):
+            if id(child) not in out:
+                out.add(id(child))
+                stack.append(child)
+    return out
+
+
+def _children(m) -> list:
+    if type(m) is not M.Mod:
+        return []
+    out = []
+    for c in m.children.values():
+        if type(c) is M.Mod:
+            out.append(c)
+        elif isinstance(c, (list, tuple)):
+            out.extend(x for x in c if type(x) is M.Mod)
+        elif isinstance(c, dict):
+            out.extend(x for x in c.values() if type(x) is M.Mod)
+    return out
+
+
+def named_modules(root: M.Mod) -> dict:
+    """id -> dotted path, in torch's named_modules() order (each module once, the first path wins)."""
+    names: dict = {id(root): ""}
+    order = [(root, "")]
+    i = 0
+    while i < len(order):
+        mod, prefix = order[i]
+        i += 1
+        for key, child in mod.children.items():
+            entries = [(key, child)]
+            if isinstance(child, (list, tuple)):
+                entries = [(f"{key}.{j}", c) for j, c in enumerate(child)]
+            elif isinstance(child, dict):
+                entries = [(f"{key}.{k}", c) for k, c in child.items()]
+            for k, c in entries:
+                if type(c) is not M.Mod or id(c) in names:
+                    continue
+                path = f"{prefix}.{k}" if prefix else str(k)
+                names[id(c)] = path
+                order.append((c, path))
+    return names
+
+
+def walk_tree(root: M.Mod) -> list:
+    """(module, path, depth) in named_modules() order: depth first, registration order, each once."""
+    out = []
+    seen: set = set()
+
+    def visit(mod, path: str, depth: int) -> None:
+        if id(mod) in seen:
+            return
+        seen.add(id(mod))
+        out.append((mod, path, depth))
+        for key, child in mod.children.items():
+            entries = [(key, child)]
+            if isinstance(child, (list, tuple)):
+                entries = [(f"{key}.{j}", c) for j, c in enumerate(child)]
+            elif isinstance(child, dict):
+                entries = [(f"{key}.{k}", c) for k, c in child.items()]
+            for k, c in entries:
+                if type(c) is M.Mod:
+                    visit(c, f"{path}.{k}" if path else str(k), depth + 1)
+
+    visit(root, "", 0)
+    return out
+
+
+def layer_records(it: Interp, root: M.Mod, rec: Recorder, names: dict) -> list:
+    out = []
+    for mod, path, depth in walk_tree(root):
+        leaf_depth = max(depth - 1, 0)
+        if mod.kind in (M.LEAF, M.UNKNOWN, M.OPAQUE, K.MERGE) and mod.cls is None or \
+                (mod.cls is not None and mod.rule is not None):
+            out.append(leaf_record(it, mod, rec, _shown_name(path, mod), leaf_depth))
+        elif mod.taint is not None:
+            r = LayerRecord(mod.span or root.span, "?", path or None, depth=leaf_depth,
+                            unknown_reasons=[mod.taint.reason])
+            r.trainable = r.non_trainable = r.macs = None
+            if mod.cls is not None or mod.kind != M.OPAQUE:
+                r.type = mod.type_name
+            out.append(r)
+        if mod.problem is not None and mod is not root:
+            r = LayerRecord(mod.span or root.span, mod.type_name, path or None, depth=leaf_depth,
+                            unknown_reasons=[mod.problem.reason])
+            r.trainable = r.non_trainable = r.macs = None
+            out.append(r)
+        for pname, p in mod.params.items():
+            if mod.kind == M.LEAF and mod.cls is None:
+                continue   # a leaf's own tensors are counted by its rule
+            out.append(param_record(p, f"{path}.{pname}" if path else pname, mod, depth))
+    if root.problem is not None:
+        r = LayerRecord(root.span, "?", None, unknown_reasons=[root.problem.reason])
+        r.trainable = r.non_trainable = r.macs = None
+        out.append(r)
+    return out
+
+
+def _shown_name(path: str, mod: M.Mod) -> Optional[str]:
+    """The layer's name in the records: its path in the model, except the bare positions of a Sequential
+    ("0", "3.1"), which say nothing the order does not; Keras layers keep their name= ."""
+    if mod.framework == "keras" and mod.layer_name:
+        return mod.layer_name
+    if not path or all(part.isdigit() for part in path.split(".")):
+        return mod.layer_name
+    return path
+
+
+def param_record(p: Param, name: str, owner: M.Mod, depth: int) -> LayerRecord:
+    span = p.span or owner.span
+    r = LayerRecord(span, "Parameter", name, depth=depth)
+    n = p.numel() if isinstance(p, Param) else None
+    r.output_shape = p.shape
+    if n is None:
+        r.trainable = r.non_trainable = None
+        r.unknown_reasons = [p.reason or "the Parameter's shape is unknown"]
+    else:
+        frozen = p.requires_grad is False
+        r.trainable, r.non_trainable = (0, n) if frozen else (n, 0)
+        r.formulas = [("params", f"{'·'.join(str(d) for d in p.shape.dims)} = {n:,}")]
+    r.macs = 0
+    return r
+
+
+def leaf_record(it: Interp, mod: M.Mod, rec: Recorder, name: Optional[str], depth: int) -> LayerRecord:
+    r = LayerRecord(mod.span, mod.type_name, name or mod.layer_name, depth=depth)
+    if mod.kind in (M.UNKNOWN, M.OPAQUE) or (mod.taint is not None and mod.rule is None):
+        r.type = mod.type_name if mod.kind == M.UNKNOWN else "?"
+        r.unknown_reasons = [mod.taint.reason if mod.taint else "unknown"]
+        r.trainable = r.non_trainable = r.macs = None
+        return r
+    if mod.kind == K.MERGE:
+        first = rec.merges.get(id(mod)) or mod.attrs.get("__first__")
+        if first is not None:
+            r.input_shape, r.output_shape = first
+        r.trainable = r.non_trainable = r.macs = 0
+        return r
+    hit = rec.first.get(id(mod))
+    if mod.framework == "keras":
+        ctx, shape = (hit[0], hit[1]) if hit is not None else (mod.built if mod.built is not None else (None, None))
+        if ctx is None:
+            r.trainable = r.non_trainable = r.macs = 0
+            r.unknown_reasons = ["never called: Keras creates a layer's weights on its first call"]
+            return r
+        _fill(r, mod, ctx, shape)
+        r.macs = rec.macs.get(id(mod), ctx.macs) if hit is not None else ctx.macs
+        if mod.trainable is False and r.trainable is not None and r.non_trainable is not None:
+            r.non_trainable, r.trainable = r.trainable + r.non_trainable, 0
+        return r
+    if hit is not None:
+        ctx, shape, _ = hit
+        _fill(r, mod, ctx, shape)
+        r.macs = rec.macs.get(id(mod))
+        return r
+    ctx = mod.leaf_ctx
+    if ctx is None:
+        r.trainable = r.non_trainable = r.macs = None
+        r.unknown_reasons = ["the layer's arguments are unknown"]
+        return r
+    r.trainable, r.non_trainable, r.macs = ctx.trainable, ctx.non_trainable, 0
+    r.formulas = [f for f in ctx.formulas if f[0] in ("params", "non-trainable", "buffers")]
+    r.unknown_reasons = list(ctx.unknown) if ctx.trainable is None else ["never called in forward()"]
+    return r
+
+
+def _fill(r: LayerRecord, mod: M.Mod, ctx, shape) -> None:
+    r.type = mod.rule.name if mod.rule is not None else r.type
+    r.input_shape, r.output_shape = shape, ctx.out
+    r.trainable, r.non_trainable = ctx.trainable, ctx.non_trainable
+    r.formulas, r.unknown_reasons = ctx.formulas, ctx.unknown
+    if ctx.layer_name:
+        r.name = ctx.layer_name if mod.framework == "keras" else r.name
+
+
+def _graph_steps(ins: list, outs: list) -> list:
+    _, found = K.graph_layers(ins, outs)
+    steps = {}
+    for t in found:
+        if t.step_span is not None:
+            steps[t.step_span] = StepRecord(t.step_span, t.shape, "", [t.reason] if t.shape is None and t.reason
+                                            else [])
+    return sorted(steps.values(), key=lambda s: (s.span.line, s.span.col))
+
+
+def _forward_arguments(mod: M.Mod, inputs: list) -> list:
+    """The tensors for forward(self, x, ...): the inputs for the first parameters; a required parameter
+    beyond them gets a tensor of unknown shape."""
+    method = "forward" if mod.framework == "torch" else "call"
+    fn, _ = mod.cls.lookup(method)
+    if not isinstance(fn, Function):
+        return inputs
+    a = fn.node.args
+    params = (a.posonlyargs + a.args)[1:]
+    required = len(params) - len(a.defaults)
+    out = list(inputs[: len(params)]) if params else list(inputs[:1])
+    for p in params[len(out):required]:
+        out.append(Tensor(None, f"the shape of `{p.arg}` is unknown: give an example input or a "
+                                f"`# shapelens: input=(...)` directive"))
+    return out
+
+
+def _missing_arguments(fn: Function, target) -> tuple:
+    """Unknown values for the parameters a speculative call has no default for."""
+    a = fn.node.args
+    positional = a.posonlyargs + a.args
+    skip = 1 if isinstance(target, UserClass) or (fn.owner is not None and positional and
+                                                   positional[0].arg in ("self", "cls")) else 0
+    required = len(positional) - len(fn.defaults)
+    args = []
+    where = f"`{fn.qualname}()`" if not isinstance(target, UserClass) else f"`{target.name}(...)`"
+    for p in positional[skip:required]:
+        args.append(Unknown(f"`{p.arg}` is an argument of {where}, which nothing in this file calls with it"))
+    kwargs = {p.arg: Unknown(f"`{p.arg}` is an argument of {where}, which nothing in this file calls with it")
+              for p in a.kwonlyargs if p.arg not in fn.kwdefaults}
+    return args, kwargs
+
+
+def _names_used(functions: list, classes: list) -> set:
+    """Names mentioned inside the top-level functions and classes (a class named there is a part)."""
+    used: set = set()
+    for obj in list(functions) + list(classes):
+        for sub in ast.walk(obj.node):
+            if type(sub) is ast.Name and sub is not obj.node:
+                used.add(sub.id)
+        if isinstance(obj, UserClass):
+            used.discard(obj.name)
+    names = set()
+    for obj in classes:
+        if obj.name in used:
+            names.add(obj.name)
+    return names
+
+
+def _def_lines(obj) -> tuple:
+    """(first line incl. decorators, line of the name) of a def or class, in the file."""
+    node = obj.node
+    offset = obj.code.offset
+    first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) + offset
+    return first, node.lineno + offset
+
+
+def _def_span(obj) -> Span:
+    first, line = _def_lines(obj)
+    return Span(line, 1, line, 1)
+
+
+def _def_name_span(obj, lines: list) -> Span:
+    """The span of the name in `def name(` / `class Name(`."""
+    _, line = _def_lines(obj)
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    m = re.search(r"\b(?:def|class)\s+(" + re.escape(obj.name) + r")\b", text)
+    if m:
+        return Span(line, m.start(1) + 1, line, m.end(1) + 1)
+    return Span(line, 1, line, 1)
+
+
+def parse_directive(it: Interp, frame: Frame, text: str) -> Optional[Shape]:
+    try:
+        node = ast.parse(text.strip(), mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    if not isinstance(node, (ast.Tuple, ast.List)):
+        return None
+    dims: list = []
+    for el in node.elts:
+        if isinstance(el, ast.Name) and el.id != "None":
+            known = frame.globals.get(el.id)
+            dims.append(known if isinstance(known, int) and not isinstance(known, bool) else el.id)
+        elif isinstance(el, ast.Constant) and el.value is None:
+            dims.append(None)
+        elif isinstance(el, ast.Constant) and isinstance(el.value, int) and not isinstance(el.value, bool):
+            dims.append(el.value)
+        else:
+            value = _directive_value(it, frame, el)
+            dims.append(value if isinstance(value, int) and not isinstance(value, bool) else "?")
+    return Shape.of(dims)
+
+
+_ARITHMETIC = (ast.Name, ast.Constant, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop, ast.Load)
+
+
+def _directive_value(it: Interp, frame: Frame, node) -> Any:
+    """A directive's dimension written as arithmetic on module constants (`IMG // 2`), evaluated by the
+    interpreter (never anything else of the file)."""
+    if not all(isinstance(n, _ARITHMETIC) for n in ast.walk(node)):
+        return None
+    try:
+        return it.eval(node, frame)
+    except (BudgetSpent, RecursionError):
+        return None
+
+
+def _dedupe(diags: list) -> list:
+    seen = set()
+    out = []
+    for d in diags:
+        key = (d.span, d.code, d.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
+def analyze_unit(chunks: list, lines: list, path: str, options) -> tuple:
+    """(models, diagnostics) of one unit."""
+    return Unit(lines, path, options, chunks).run()
+
+
+__all__ = ["Unit", "Recorder", "analyze_unit", "named_modules", "parse_directive", "DIRECTIVE_RE", "Opaque", "os"]

@@ -1,0 +1,893 @@
+"""Tensors in forward() / call() and at module level: torch.* and F.* functions, tensor methods
+(x.view(...), x.size(1)), indexing, operators, factories (torch.randn(2, 3)) and NumPy arrays used as
+example inputs.
+
+F.* functions that have a layer twin run that layer's catalog rule, with the function's arguments bound
+by the function's own signature (F.max_pool2d(x, 2) → the MaxPool2d rule with kernel_size=2). The rest
+are shape rules from ops.py. What is not listed here makes its result unknown, with an info saying
+which call lost the shape.
+"""
+from __future__ import annotations
+
+import ast
+import math
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from ...frameworks import catalogs
+from ...frameworks.base import Signature, bind
+from .. import flow_ops as ops
+from ..shapes import UNKNOWN, Shape, is_known
+from . import modules as M
+from .objects import Native, Param, Tensor, Unknown
+
+SL111 = "SL111"   # tensor operation shape mismatch (view/reshape/cat/broadcast)
+
+
+@dataclass(frozen=True)
+class Sym:
+    """A symbolic size (a directive's "N"), as `x.size(0)` returns it: passes through view()/reshape()."""
+
+    name: str
+
+
+_POOL = "input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None"
+# functional name -> (layer rule, the function's signature)
+RULE_FUNCS = {
+    **{f"max_pool{n}d": (f"MaxPool{n}d", "input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, "
+                                         "return_indices=False") for n in (1, 2, 3)},
+    "avg_pool1d": ("AvgPool1d", "input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True"),
+    "avg_pool2d": ("AvgPool2d", _POOL), "avg_pool3d": ("AvgPool3d", _POOL),
+    **{f"adaptive_avg_pool{n}d": (f"AdaptiveAvgPool{n}d", "input, output_size") for n in (1, 2, 3)},
+    **{f"adaptive_max_pool{n}d": (f"AdaptiveMaxPool{n}d", "input, output_size, return_indices=False")
+       for n in (1, 2, 3)},
+    "relu": ("ReLU", "input, inplace=False"), "relu_": ("ReLU", "input"), "relu6": ("ReLU6", "input, inplace=False"),
+    "elu": ("ELU", "input, alpha=1.0, inplace=False"), "selu": ("SELU", "input, inplace=False"),
+    "celu": ("CELU", "input, alpha=1.0, inplace=False"),
+    "leaky_relu": ("LeakyReLU", "input, negative_slope=0.01, inplace=False"),
+    "gelu": ("GELU", "input, approximate='none'"), "silu": ("SiLU", "input, inplace=False"),
+    "mish": ("Mish", "input, inplace=False"), "hardswish": ("Hardswish", "input, inplace=False"),
+    "hardsigmoid": ("Hardsigmoid", "input, inplace=False"), "sigmoid": ("Sigmoid", "input"),
+    "tanh": ("Tanh", "input"), "softplus": ("Softplus", "input, beta=1.0, threshold=20.0"),
+    "softmax": ("Softmax", "input, dim=None, _stacklevel=3, dtype=None"),
+    "log_softmax": ("LogSoftmax", "input, dim=None, _stacklevel=3, dtype=None"),
+    "softmin": ("Softmin", "input, dim=None, _stacklevel=3, dtype=None"),
+    "dropout": ("Dropout", "input, p=0.5, training=True, inplace=False"),
+    "dropout1d": ("Dropout1d", "input, p=0.5, training=True, inplace=False"),
+    "dropout2d": ("Dropout2d", "input, p=0.5, training=True, inplace=False"),
+    "dropout3d": ("Dropout3d", "input, p=0.5, training=True, inplace=False"),
+    "interpolate": ("Upsample", "input, size=None, scale_factor=None, mode='nearest', align_corners=None, "
+                                "recompute_scale_factor=None, antialias=False"),
+    "upsample": ("Upsample", "input, size=None, scale_factor=None, mode='nearest', align_corners=None"),
+    "pixel_shuffle": ("PixelShuffle", "input, upscale_factor"),
+    "glu": ("GLU", "input, dim=-1"),
+}
+# Element-wise functions without a layer twin: same shape out.
+SAME_SHAPE = {"exp", "log", "abs", "sqrt", "rsqrt", "neg", "sin", "cos", "clamp", "clip", "square", "sign",
+              "contiguous", "float", "double", "half", "bfloat16", "to", "detach", "clone", "cpu", "cuda", "type_as",
+              "batch_norm", "layer_norm", "group_norm", "instance_norm", "normalize", "relu_", "sigmoid_", "tanh_",
+              "requires_grad_", "exp_", "log1p", "floor", "ceil", "round", "erf", "reciprocal", "pow",
+              "hardtanh", "logsigmoid", "softsign", "tanhshrink", "alpha_dropout", "feature_alpha_dropout",
+              "local_response_norm", "rms_norm", "nan_to_num", "masked_fill", "float_power", "pow_", "clamp_",
+              "mul_", "add_", "div_", "sub_", "zero_", "fill_", "long", "int", "bool", "sigmoid", "tanh", "relu",
+              "abs_", "neg_", "uniform_", "normal_", "masked_fill_", "dropout_", "detach_", "contiguous_",
+              "hardtanh_", "leaky_relu_", "elu_", "sqrt_", "copy_", "clamp_min", "clamp_max", "exp2", "expm1",
+              "log2", "log10", "sinh", "cosh", "atan", "asin", "acos", "tan", "trunc", "frac", "logit",
+              "softshrink", "hardshrink", "threshold", "rrelu", "pin_memory"}
+ELEMENTWISE = {"add": ast.Add, "sub": ast.Sub, "subtract": ast.Sub, "mul": ast.Mult, "multiply": ast.Mult,
+               "div": ast.Div, "divide": ast.Div, "true_divide": ast.Div, "maximum": ast.Add, "minimum": ast.Add,
+               "fmod": ast.Mod, "remainder": ast.Mod, "atan2": ast.Add, "lerp": ast.Add, "eq": ast.Add,
+               "ne": ast.Add, "lt": ast.Add, "le": ast.Add, "gt": ast.Add, "ge": ast.Add, "logical_and": ast.Add,
+               "logical_or": ast.Add}
+SIGS = {
+    "flatten": "input, start_dim=0, end_dim=-1",
+    "reshape": "input, shape", "view": "input, *shape",
+    "cat": "tensors, dim=0", "concat": "tensors, dim=0", "concatenate": "tensors, dim=0", "stack": "tensors, dim=0",
+    "hstack": "tensors", "vstack": "tensors",
+    "permute": "input, dims", "transpose": "input, dim0, dim1", "swapaxes": "input, dim0, dim1",
+    "swapdims": "input, dim0, dim1", "movedim": "input, source, destination",
+    "unsqueeze": "input, dim", "squeeze": "input, dim=None",
+    "matmul": "input, other", "mm": "input, other", "bmm": "input, other",
+    "conv1d": "input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1",
+    "conv2d": "input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1",
+    "conv3d": "input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1",
+    "linear": "input, weight, bias=None",
+    "pad": "input, pad, mode='constant', value=None",
+    "chunk": "input, chunks, dim=0", "split": "tensor, split_size_or_sections, dim=0",
+    "t": "input",
+}
+REDUCTIONS = {"mean", "sum", "amax", "amin", "prod", "std", "var", "logsumexp", "nansum", "nanmean", "norm", "max",
+              "min", "argmax", "argmin", "all", "any", "median"}
+FACTORIES = {"randn", "rand", "zeros", "ones", "empty", "full", "randint", "randn_like", "zeros_like", "ones_like",
+             "rand_like", "empty_like", "full_like", "tensor", "arange", "as_tensor", "from_numpy", "eye",
+             "linspace", "randperm"}
+
+
+# ====================================================================== helpers
+
+def report_info(it, frame, node, message: str) -> None:
+    M.report_info(it, frame.code.span(node) if node is not None else None, message)
+
+
+def result(it, t: Tensor, inputs: list) -> Tensor:
+    """A tensor made from `inputs`: Keras functional graphs follow these links."""
+    if any(isinstance(x, Tensor) and (x.node is not None or x.is_input) for x in inputs):
+        from . import keras
+
+        return keras.link(it, t, [x for x in inputs if isinstance(x, Tensor)], None)
+    return t
+
+
+def sizes_of(value) -> Optional[list]:
+    """Sizes given to view/reshape/factories as ints, symbolic names or None (unknown); None if not sizes."""
+    if isinstance(value, (tuple, list)) and len(value) == 1 and isinstance(value[0], (tuple, list)):
+        value = value[0]
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, (tuple, list)):
+        return None
+    out = []
+    for v in value:
+        if isinstance(v, bool):
+            return None
+        if isinstance(v, int):
+            out.append(v)
+        elif isinstance(v, Sym):
+            out.append(v.name)
+        elif isinstance(v, Unknown) or isinstance(v, Tensor):
+            out.append(None)   # a size known at run time (or a 0-d tensor used as a size)
+        else:
+            return None
+    return out
+
+
+def dim_value(d) -> Any:
+    """A Shape dim as a Python value: int, Sym for a symbolic size, Unknown otherwise."""
+    if is_known(d):
+        return d
+    if isinstance(d, str) and d != UNKNOWN:
+        return Sym(d)
+    return Unknown("that size is known only at run time")
+
+
+def shape_tuple(t) -> Any:
+    s = t.shape
+    if s is None or s.open_rank:
+        reason = getattr(t, "reason", "")
+        return Unknown(f"the tensor's shape is unknown{': ' + reason if reason else ''}")
+    return tuple(dim_value(d) for d in s.dims)
+
+
+def tensors_in(values) -> list:
+    out = []
+    for v in values:
+        if isinstance(v, Tensor):
+            out.append(v)
+        elif isinstance(v, (list, tuple)):
+            out.extend(tensors_in(v))
+    return out
+
+
+def reporting(it, inputs) -> bool:
+    """Shape findings are reported while a model runs for its records, and for Keras tensors (a functional
+    graph is built, and checked by Keras, as the code runs)."""
+    return it.recorder is not None or any(isinstance(t, Tensor) and (t.node is not None or t.is_input)
+                                          for t in inputs)
+
+
+def unknown_op(it, node, frame, values, why: str) -> Any:
+    found = tensors_in(values)
+    if not found:
+        return Unknown(why)
+    if all(t.shape is not None for t in found) and reporting(it, found):
+        report_info(it, frame, node, f"{why}: its result's shape is unknown from here on (shown as ?)")
+    return result(it, Tensor(None, why), found)
+
+
+def _same(it, t, node, frame) -> Any:
+    if not isinstance(t, (Tensor, Param)):
+        return Unknown(f"`{frame.code.text(node)}` is only known at run time")
+    t = as_tensor(t)
+    return result(it, Tensor(t.shape, t.reason, t.origin, t.producer), [t])
+
+
+def as_tensor(v):
+    """A Parameter used as a tensor."""
+    if isinstance(v, Param):
+        return Tensor(v.shape, v.reason)
+    return v
+
+
+def fail(it, node, frame, op: ops.Op, inputs: list) -> Tensor:
+    """Report an Op's error (SL111) with the producers of its inputs as related information."""
+    related = [t.producer for t in inputs if isinstance(t, Tensor) and t.producer is not None]
+    if reporting(it, inputs):
+        M.report(it, frame.code.span(node), SL111, "error", op.error, related)
+    return result(it, Tensor(None, op.reason or "the operation does not fit its input"), inputs)
+
+
+def from_op(it, node, frame, op: ops.Op, inputs: list, what: str) -> Tensor:
+    if op.error:
+        return fail(it, node, frame, op, inputs)
+    reason = op.reason
+    if op.shape is None and not reason:
+        reason = "the input's shape is unknown"
+    if op.shape is None and inputs and all(t.shape is not None for t in inputs) and reason and \
+            reporting(it, inputs):
+        report_info(it, frame, node, f"{what}: {reason}; the shape is unknown from here on (shown as ?)")
+    producer = (frame.code.span(node), f"{what} produces {op.shape.text() if op.shape else '?'}")
+    return result(it, Tensor(op.shape, reason, op.origin, producer), inputs)
+
+
+# ====================================================================== entry points
+
+def call_torch(it, name: str, args: list, kwargs: dict, node, frame, star) -> Any:
+    rest = name[len("torch."):]
+    if rest in FACTORIES:
+        return factory(it, rest, args, kwargs, node, frame)
+    if rest in ("no_grad", "enable_grad", "inference_mode", "device", "manual_seed", "set_grad_enabled",
+                "autocast", "set_default_dtype", "cuda.is_available", "get_default_dtype"):
+        return None if rest == "manual_seed" else Unknown(f"`torch.{rest}()` is known only at run time")
+    if rest == "Size":
+        items = it.iterate(args[0], node, frame) if args else []
+        return tuple(items) if not isinstance(items, Unknown) else items
+    if rest.startswith("nn.functional."):
+        return call_function(it, rest[len("nn.functional."):], args, kwargs, node, frame, star)
+    if "." not in rest:
+        return call_function(it, rest, args, kwargs, node, frame, star)
+    return unknown_op(it, node, frame, list(args) + list(kwargs.values()),
+                      f"`{name}()` is not an operation shapelens follows")
+
+
+def call_function(it, name: str, args: list, kwargs: dict, node, frame, star) -> Any:
+    """torch.X / F.X / a tensor method X with the tensor as first argument. `name` is the short name."""
+    args = [as_tensor(a) for a in args]
+    if star is not None:
+        return unknown_op(it, node, frame, args, f"`{frame.code.text(node)}` unpacks arguments at run time")
+    if name in RULE_FUNCS:
+        return rule_function(it, name, args, kwargs, node, frame)
+    if name in REDUCTIONS:
+        return reduction(it, name, args, kwargs, node, frame)
+    if name in SAME_SHAPE:
+        return _same(it, args[0] if args else kwargs.get("input"), node, frame)
+    if name in ELEMENTWISE and len(args) >= 2:
+        return it.binary(ELEMENTWISE[name], args[0], args[1], node, frame)
+    if name == "where" and len(args) == 3:
+        cond = it.binary(ast.Add, args[0], args[1], node, frame)
+        return it.binary(ast.Add, cond, args[2], node, frame)
+    if name in SIGS:
+        handler = HANDLERS[name]
+        bound = bind(Signature.parse(SIGS[name]), args, kwargs, None)
+        if bound.errors:
+            if it.recorder is not None:
+                M.report(it, frame.code.span(node), "SL010", "error", f"{name}() {bound.errors[0]}")
+            return Tensor(None, f"`{frame.code.text(node)}` has invalid arguments")
+        return handler(it, name, node, frame, bound.values)
+    return unknown_op(it, node, frame, args + list(kwargs.values()),
+                      f"`{frame.code.text(node.func) if isinstance(node, ast.Call) else name}` is not an operation "
+                      f"shapelens follows")
+
+
+def rule_function(it, name: str, args: list, kwargs: dict, node, frame) -> Any:
+    rule_name, sig_text = RULE_FUNCS[name]
+    bound = bind(Signature.parse(sig_text), args, kwargs, None)
+    t = bound.values.get("input")
+    if bound.errors and it.recorder is not None:
+        M.report(it, frame.code.span(node), "SL010", "error", f"{name}() {bound.errors[0]}")
+    if not isinstance(t, Tensor):
+        return Unknown(f"`{frame.code.text(node)}` is not applied to a tensor the analysis follows")
+    rule = catalogs.get("torch").get(rule_name)
+    if rule is None:
+        return unknown_op(it, node, frame, [t], f"no rule for {rule_name}")
+    names = {p.name for p in rule.signature.params}
+    mod = M.Mod("torch", M.LEAF, f"torch.nn.{rule_name}", None, 0)
+    mod.rule = rule
+    mod.kwargs = {k: v for k, v in bound.values.items() if k in names and k in bound.given}
+    ctx = M.run_rule(it, mod, t, {})
+    span = frame.code.span(node)
+    if reporting(it, [t]):
+        for f in ctx.findings:
+            related = [t.producer] if f.related_to_input and t.producer else []
+            M.report(it, span, f.code, f.severity, f"{name}: {f.message}", related)
+        if ctx.out is None and t.shape is not None and ctx.unknown:
+            report_info(it, frame, node, f"{name}: {'; '.join(ctx.unknown)}: the shape is unknown from here on "
+                                         f"(shown as ?)")
+    out = Tensor(ctx.out, "; ".join(ctx.unknown), ctx.out_origin,
+                 (span, f"{name} produces {ctx.out.text() if ctx.out else '?'}"))
+    out = result(it, out, [t])
+    if ctx.outputs is not None:
+        return M.outputs(ctx.outputs, out, mod, out.producer)
+    return out
+
+
+def reduction(it, name, args, kwargs, node, frame) -> Any:
+    sig = Signature.parse("input, dim=None, keepdim=False, dtype=None, *, out=None" if name != "norm" else
+                          "input, p='fro', dim=None, keepdim=False, out=None, dtype=None")
+    bound = bind(sig, args, kwargs, None)
+    t = bound.values.get("input")
+    if not isinstance(t, Tensor):
+        return Unknown(f"`{frame.code.text(node)}` is only known at run time")
+    dim, keep = bound.values["dim"], bound.values["keepdim"]
+    if isinstance(dim, Tensor):   # torch.max(a, b): element-wise
+        return it.binary(ast.Add, t, dim, node, frame)
+    dims = None if dim is None else ([dim] if isinstance(dim, int) else list(dim) if isinstance(dim, (tuple, list))
+                                      else Unknown(""))
+    if isinstance(dims, Unknown) or (dims and not all(isinstance(d, int) for d in dims)) or not isinstance(keep, bool):
+        return unknown_op(it, node, frame, [t], f"`{frame.code.text(node)}` reduces over a dim known only at run time")
+    out = from_op(it, node, frame, ops.reduce(t.shape, dims, keep, name), [t], name)
+    if name in ("max", "min", "median") and dim is not None:   # (values, indices)
+        return (out, Tensor(out.shape, out.reason))
+    return out
+
+
+# ====================================================================== shape functions
+
+def h_flatten(it, name, node, frame, a) -> Any:
+    t, start, end = a["input"], a["start_dim"], a["end_dim"]
+    if not isinstance(t, Tensor):
+        return Unknown(f"`{frame.code.text(node)}` is only known at run time")
+    if not isinstance(start, int) or not isinstance(end, int):
+        return unknown_op(it, node, frame, [t], "the flattened dims are known only at run time")
+    return from_op(it, node, frame, ops.flatten(t.shape, start, end), [t], "flatten")
+
+
+def h_view(it, name, node, frame, a) -> Any:
+    t = a["input"]
+    raw = a.get("shape")
+    sizes = sizes_of(raw if name != "view" else list(raw))
+    if not isinstance(t, Tensor):
+        return Unknown(f"`{frame.code.text(node)}` is only known at run time")
+    if sizes is None:
+        return unknown_op(it, node, frame, [t], f"the sizes of `{frame.code.text(node)}` are known only at run time")
+    kind = "view" if name == "view" else "reshape"
+    return from_op(it, node, frame, ops.view(t.shape, sizes, kind), [t], kind)
+
+
+def h_cat(it, name, node, frame, a) -> Any:
+    tensors = a["tensors"]
+    dim = a.get("dim", 0) if name not in ("hstack", "vstack") else (0 if name == "vstack" else 1)
+    items = list(tensors) if isinstance(tensors, (list, tuple)) else None
+    if items is not None:
+        items = [as_tensor(x) for x in items]
+    if items is None or not all(isinstance(x, Tensor) for x in items):
+        return unknown_op(it, node, frame, [tensors] if isinstance(tensors, Tensor) else items or [],
+                          f"the tensors given to {name} are not known")
+    if not isinstance(dim, int):
+        return unknown_op(it, node, frame, items, f"the dim of {name} is known only at run time")
+    kind = "stack" if name == "stack" else "cat"
+    return from_op(it, node, frame, ops.cat([x.shape for x in items], dim, kind), items, kind)
+
+
+def h_permute(it, name, node, frame, a) -> Any:
+    t, dims = a["input"], a["dims"]
+    if not isinstance(t, Tensor):
+        return Unknown(f"`{frame.code.text(node)}` is only known at run time")
+    dims = list(dims[0]) if isinstance(dims, (tuple, list)) and len(dims) == 1 and isinstance(dims[0], (tuple, list)) \
+        else list(dims) if isinstance(dims, (tuple, list)) else None
+    if dims is None or not all(isinstance(d, int) for d in dims):
+        return unknown_op(it, node, frame, [t], "the permutation is known only at run time")
+    return from_op(it, node, frame, ops.permute(t.shape, dims), [t], "permute")
+
+
+def h_transpose(it, name, node, frame, a) -> Any:
+    t, d0, d1 = a["input"], a["dim0"], a["dim1"]
+    if not isinstance(t, Tensor):
+        return Unknown(f"`{frame.code.text(node)}` is only known at run time")
+    if not isinstance(d0, int) or not isinstance(d1, int):
+        return unknown_op(it, node, frame, [t], "the transposed dims are known only at run time")
+    return from_op(it, node, frame, ops.transpose(t.shape, d0, d1), [t], "transpose")
+
+
+def h_t(it, name, node, frame, a) -> Any:
+    t = a["input"]
+    if not isinstance(t, Tensor):
+        return Unknown(f"`{frame.code.text(node)}` is only known at run time")
+    if t.shape is not None and not t.shape.open_rank and len(t.shape) < 2:
+        return result(it, Tensor(t.shape), [t])
+    return from_op(it, node, frame, ops.transpose(t.shape, 0, 1), [t], "t")
+
+
+def h_unsqueeze(it, name, node, frame, a) -> Any:
+    t, d = a["input"], a["dim"]
+    if not isinstance(t, Tensor) or not isinstance(d, int):
+        return unknown_op(it, node, frame, [t], "the dim is known only at run time")
+    return from_op(it, node, frame, ops.unsqueeze(t.shape, d), [t], "unsqueeze")
+
+
+def h_squeeze(it, name, node, frame, a) -> Any:
+    t, d = a["input"], a["dim"]
+    if not isinstance(t, Tensor):
+        return Unknown(f"`{frame.code.text(node)}` is only known at run time")
+    dims = None if d is None else [d] if isinstance(d, int) else list(d) if isinstance(d, (tuple, list)) else "?"
+    if dims == "?" or (dims and not all(isinstance(x, int) for x in dims)):
+        return unknown_op(it, node, frame, [t], "the dim is known only at run time")
+    return from_op(it, node, frame, ops.squeeze(t.shape, dims), [t], "squeeze")
+
+
+def h_matmul(it, name, node, frame, a) -> Any:
+    x, y = as_tensor(a["input"]), as_tensor(a["other"])
+    if not isinstance(x, Tensor) or not isinstance(y, Tensor):
+        return unknown_op(it, node, frame, [x, y], "an operand of the matrix product is unknown")
+    return from_op(it, node, frame, ops.matmul(x.shape, y.shape), [x, y], name)
+
+
+def h_pad(it, name, node, frame, a) -> Any:
+    t, pads = a["input"], a["pad"]
+    if not isinstance(t, Tensor):
+        return Unknown(f"`{frame.code.text(node)}` is only known at run time")
+    if not isinstance(pads, (tuple, list)) or not all(isinstance(p, int) for p in pads):
+        return unknown_op(it, node, frame, [t], "the padding is known only at run time")
+    return from_op(it, node, frame, ops.pad(t.shape, list(pads)), [t], "pad")
+
+
+def h_conv(it, name, node, frame, a) -> Any:
+    """F.conv2d(x, weight): the Conv2d rule with the sizes read off the weight (out, in/groups, *k)."""
+    t, w = a["input"], as_tensor(a["weight"])
+    nd = int(name[-2])
+    if not isinstance(t, Tensor):
+        return Unknown(f"`{frame.code.text(node)}` is only known at run time")
+    ws = w.shape if isinstance(w, Tensor) else None
+    groups = a["groups"]
+    if ws is None or ws.open_rank or len(ws) != nd + 2 or not all(is_known(d) for d in ws.dims) or \
+            not isinstance(groups, int):
+        return unknown_op(it, node, frame, [t], f"the weight of {name} has an unknown shape")
+    mod = M.Mod("torch", M.LEAF, f"torch.nn.Conv{nd}d", None, 0)
+    mod.rule = catalogs.get("torch").get(f"Conv{nd}d")
+    mod.kwargs = {"in_channels": ws[1] * groups, "out_channels": ws[0], "kernel_size": tuple(ws.dims[2:]),
+                  "stride": a["stride"], "padding": a["padding"], "dilation": a["dilation"], "groups": groups}
+    ctx = M.run_rule(it, mod, t, {})
+    span = frame.code.span(node)
+    if it.recorder is not None:
+        for f in ctx.findings:
+            M.report(it, span, f.code, f.severity, f"{name}: {f.message}", [t.producer] if t.producer else [])
+    return result(it, Tensor(ctx.out, "; ".join(ctx.unknown), "",
+                             (span, f"{name} produces {ctx.out.text() if ctx.out else '?'}")), [t])
+
+
+def h_linear(it, name, node, frame, a) -> Any:
+    t, w = a["input"], as_tensor(a["weight"])
+    if not isinstance(t, Tensor):
+        return Unknown(f"`{frame.code.text(node)}` is only known at run time")
+    ws = w.shape if isinstance(w, Tensor) else None
+    if ws is None or ws.open_rank or len(ws) != 2:
+        return unknown_op(it, node, frame, [t], "the weight of linear has an unknown shape")
+    return from_op(it, node, frame, ops.matmul(t.shape, Shape.of([ws[1], ws[0]])), [t], "linear")
+
+
+def h_chunk(it, name, node, frame, a) -> Any:
+    t = a.get("input", a.get("tensor"))
+    dim = a["dim"]
+    if not isinstance(t, Tensor) or t.shape is None or t.shape.open_rank or not isinstance(dim, int):
+        return Unknown(f"the pieces of `{frame.code.text(node)}` are known only at run time")
+    d = ops.norm_dim(dim, len(t.shape))
+    size = t.shape[d] if d is not None else UNKNOWN
+    if not is_known(size):
+        return Unknown(f"the pieces of `{frame.code.text(node)}` are known only at run time")
+    if name == "chunk":
+        n = a["chunks"]
+        if not isinstance(n, int) or n < 1:
+            return Unknown("the number of chunks is unknown")
+        step = -(-size // n)
+        parts = [min(step, size - i) for i in range(0, size, step)]
+    else:
+        s = a["split_size_or_sections"]
+        if isinstance(s, int) and s > 0:
+            parts = [min(s, size - i) for i in range(0, size, s)]
+        elif isinstance(s, (list, tuple)) and all(isinstance(x, int) for x in s) and sum(s) == size:
+            parts = list(s)
+        else:
+            return Unknown(f"the pieces of `{frame.code.text(node)}` are known only at run time")
+    return tuple(result(it, Tensor(t.shape.replace(d, p)), [t]) for p in parts)
+
+
+def h_movedim(it, name, node, frame, a) -> Any:
+    t, src, dst = a["input"], a["source"], a["destination"]
+    if not isinstance(t, Tensor) or not isinstance(src, int) or not isinstance(dst, int) or t.shape is None \
+            or t.shape.open_rank:
+        return unknown_op(it, node, frame, [t], "movedim's dims are known only at run time")
+    r = len(t.shape)
+    s, d = ops.norm_dim(src, r), ops.norm_dim(dst, r)
+    if s is None or d is None:
+        return from_op(it, node, frame, ops.Op(None, error=f"movedim: dim out of range for {t.shape.text()}"), [t],
+                       "movedim")
+    order = [i for i in range(r) if i != s]
+    order.insert(d, s)
+    return from_op(it, node, frame, ops.permute(t.shape, order, "movedim"), [t], "movedim")
+
+
+HANDLERS = {"flatten": h_flatten, "reshape": h_view, "view": h_view, "cat": h_cat, "concat": h_cat,
+            "concatenate": h_cat, "stack": h_cat, "hstack": h_cat, "vstack": h_cat, "permute": h_permute,
+            "transpose": h_transpose, "swapaxes": h_transpose, "swapdims": h_transpose, "unsqueeze": h_unsqueeze,
+            "squeeze": h_squeeze, "matmul": h_matmul, "mm": h_matmul, "bmm": h_matmul, "conv1d": h_conv,
+            "conv2d": h_conv, "conv3d": h_conv, "linear": h_linear, "pad": h_pad, "chunk": h_chunk,
+            "split": h_chunk, "t": h_t, "movedim": h_movedim}
+
+
+# ====================================================================== factories
+
+def factory(it, name: str, args: list, kwargs: dict, node, frame) -> Any:
+    if name.endswith("_like"):
+        t = as_tensor(args[0]) if args else None
+        return Tensor(t.shape) if isinstance(t, Tensor) else Unknown("the template tensor is unknown")
+    if name in ("tensor", "as_tensor", "from_numpy"):
+        return literal_tensor(args[0] if args else None)
+    if name == "arange":
+        nums = [a for a in args if isinstance(a, (int, float)) and not isinstance(a, bool)]
+        if len(nums) == len(args) and 1 <= len(args) <= 3 and all(isinstance(a, int) for a in nums):
+            return Tensor(Shape.of([len(range(*nums))]))
+        return Tensor(None, f"the size of `{frame.code.text(node)}` is known only at run time")
+    if name == "randint":
+        args = args[-1:]
+    elif name == "full":
+        args = args[:1]
+    elif name == "eye":
+        n = args[0] if args else None
+        m = args[1] if len(args) > 1 else n
+        if isinstance(n, int) and isinstance(m, int):
+            return Tensor(Shape.of([n, m]))
+        return Tensor(None, "the size of torch.eye() is known only at run time")
+    elif name == "randperm":
+        args = args[:1]
+    elif name == "linspace":
+        args = [args[2]] if len(args) > 2 else [kwargs.get("steps")]
+    sizes = sizes_of(kwargs.get("size", args if args else None))
+    if sizes is None:
+        return Tensor(None, f"the size of `{frame.code.text(node)}` is known only at run time")
+    return Tensor(Shape.of(["?" if s is None else s for s in sizes]))
+
+
+def literal_tensor(v) -> Tensor:
+    """torch.tensor([[1, 2], [3, 4]]): the nesting gives the shape."""
+    dims = []
+    while isinstance(v, (list, tuple)):
+        dims.append(len(v))
+        if not v:
+            break
+        v = v[0]
+    if isinstance(v, (int, float, bool)) or dims:
+        return Tensor(Shape.of(dims))
+    if isinstance(v, Tensor):
+        return Tensor(v.shape)
+    return Tensor(None, "the size of torch.tensor(...) is known only at run time")
+
+
+# Array makers used for example inputs of Keras models: name -> how the shape is given
+# ("varargs": rand(2, 32); "first": zeros((2, 32)); "size": normal(loc, scale, size) / size=).
+ARRAY_FACTORIES = {"numpy.zeros": "first", "numpy.ones": "first", "numpy.empty": "first",
+                   "numpy.random.rand": "varargs", "numpy.random.randn": "varargs", "numpy.random.random": "first",
+                   "numpy.random.normal": "size", "numpy.random.uniform": "size",
+                   "keras.ops.zeros": "first", "keras.ops.ones": "first", "keras.random.normal": "first",
+                   "keras.random.uniform": "first", "tensorflow.zeros": "first", "tensorflow.ones": "first",
+                   "tensorflow.random.normal": "first", "tensorflow.random.uniform": "first"}
+
+
+def array_call(it, name: str, args: list, kwargs: dict, node, frame, star) -> Any:
+    how = ARRAY_FACTORIES.get(name)
+    if how is None:
+        if name in ("numpy.prod",) and args:
+            items = it.iterate(args[0], node, frame)
+            if not isinstance(items, Unknown) and all(isinstance(x, int) for x in items):
+                return math.prod(items)
+        if name in ("numpy.array", "numpy.asarray"):
+            return literal_tensor(args[0] if args else None)
+        if name in ("numpy.sqrt", "numpy.floor", "numpy.ceil") and args and isinstance(args[0], (int, float)):
+            return getattr(math, name.split(".")[-1])(args[0])
+        return M.Opaque(f"`{name}()` is not something shapelens follows") if not tensors_in(args) else \
+            unknown_op(it, node, frame, args, f"`{name}()` is not something shapelens follows")
+    if how == "varargs":
+        value = args
+    elif how == "size":
+        value = kwargs.get("size", args[2] if len(args) > 2 else None)
+    else:
+        value = kwargs.get("shape", args[0] if args else None)
+    sizes = sizes_of(value)
+    if sizes is None or None in sizes:
+        return Tensor(None, f"the size of `{frame.code.text(node)}` is known only at run time")
+    return Tensor(Shape.of(sizes))
+
+
+# ====================================================================== methods and attributes
+
+TENSOR_UNKNOWN_ATTRS = {"dtype", "device", "is_cuda", "grad", "layout", "grad_fn"}
+
+
+def attribute(it, t, name: str, node, frame) -> Any:
+    if name == "shape":
+        return shape_tuple(t)
+    if name == "ndim":
+        dims = shape_tuple(t)
+        return len(dims) if isinstance(dims, tuple) else dims
+    if name in ("T", "mT"):
+        if t.shape is None or t.shape.open_rank:
+            return Tensor(None, "the tensor's shape is unknown")
+        dims = list(t.shape.dims)
+        if name == "mT":
+            dims[-2:] = dims[-2:][::-1] if len(dims) >= 2 else dims
+        else:
+            dims.reverse()
+        return Tensor(Shape.of(dims))
+    if name == "data":
+        return as_tensor(t) if isinstance(t, Param) else t
+    if name == "requires_grad":
+        return t.requires_grad if isinstance(t, Param) else Unknown("`.requires_grad` is known only at run time")
+    if name in TENSOR_UNKNOWN_ATTRS:
+        return Unknown(f"`.{name}` is known only at run time")
+    return M.Opaque(f"`.{name}` of a tensor") if name.startswith("_") else _method(t, name)
+
+
+def _method(t, name: str):
+    from .objects import NativeMethod
+
+    return NativeMethod(t, name)
+
+
+def set_attribute(it, t, name: str, value, node, frame) -> None:
+    if isinstance(t, Param) and name == "requires_grad":
+        if isinstance(value, bool):
+            t.requires_grad = value
+            t.frozen_at = frame.code.span(node)
+        else:
+            t.requires_grad = Unknown("requires_grad is set to a value known only at run time")
+
+
+def call_method(it, t, name: str, args: list, kwargs: dict, node, frame, star) -> Any:
+    if isinstance(t, Param):
+        if name == "requires_grad_":
+            flag = args[0] if args else kwargs.get("requires_grad", True)
+            set_attribute(it, t, "requires_grad", flag, node, frame)
+            return t
+        t = as_tensor(t)
+    if name in ("size", "dim", "numel", "ndimension", "nelement"):
+        return size_method(t, name, args, kwargs)
+    if name in ("view", "reshape"):
+        if len(args) == 1 and isinstance(args[0], (tuple, list)):
+            args = list(args[0])
+        return h_view(it, "view" if name == "view" else "reshape", node, frame, {"input": t, "shape": args})
+    if name in ("view_as", "reshape_as", "expand_as", "type_as") and args and isinstance(as_tensor(args[0]), Tensor):
+        other = as_tensor(args[0])
+        if name == "type_as":
+            return _same(it, t, node, frame)
+        sizes = sizes_of(list(other.shape.dims)) if other.shape is not None and not other.shape.open_rank else None
+        if sizes is None:
+            return unknown_op(it, node, frame, [t], f"the shape of the argument of `{frame.code.text(node)}` is unknown")
+        if name == "expand_as":
+            return from_op(it, node, frame, ops.broadcast(t.shape, other.shape, "expand_as"), [t], name)
+        return from_op(it, node, frame, ops.view(t.shape, sizes, name), [t], name)
+    if name == "permute" and args and not isinstance(args[0], (tuple, list)):
+        args = [tuple(args)]
+    if name in ("expand", "repeat"):
+        return expand(it, t, name, args, node, frame)
+    if name == "item":
+        return Unknown("`.item()` is known only at run time")
+    if name == "tolist":
+        return Unknown("`.tolist()` is known only at run time")
+    if name in ("numpy",):
+        return t
+    return call_function(it, name, [t] + list(args), kwargs, node, frame, star)
+
+
+def size_method(t: Tensor, name: str, args, kwargs) -> Any:
+    dims = shape_tuple(t)
+    if isinstance(dims, Unknown):
+        return dims
+    if name in ("dim", "ndimension"):
+        return len(dims)
+    if name in ("numel", "nelement"):
+        return Unknown("numel is only computed for known sizes") if not all(isinstance(d, int) for d in dims) \
+            else math.prod(dims)
+    index = args[0] if args else kwargs.get("dim")
+    if index is None:
+        return dims
+    if not isinstance(index, int) or not -len(dims) <= index < len(dims):
+        return Unknown(f"size({index}) is out of range for the tensor")
+    return dims[index]
+
+
+def expand(it, t: Tensor, name: str, args, node, frame) -> Any:
+    sizes = sizes_of(args)
+    if sizes is None or t.shape is None or t.shape.open_rank:
+        return unknown_op(it, node, frame, [t], f"the sizes of `{frame.code.text(node)}` are known only at run time")
+    dims = list(t.shape.dims)
+    if len(sizes) < len(dims):
+        return fail(it, node, frame, ops.Op(None, error=f"{name}: {len(sizes)} sizes given for the {len(dims)}-D "
+                                                          f"tensor {t.shape.text()}"), [t])
+    dims = [1] * (len(sizes) - len(dims)) + dims
+    out = []
+    for d, s in zip(dims, sizes):
+        if name == "repeat":
+            out.append(d * s if is_known(d) and isinstance(s, int) else UNKNOWN)
+        elif s == -1:
+            out.append(d)
+        elif is_known(d) and d != 1 and isinstance(s, int) and s != d:
+            return fail(it, node, frame, ops.Op(None, error=f"expand: size {s} does not match the existing size {d} "
+                                                              f"of {t.shape.text()} (only size-1 dims expand)"), [t])
+        else:
+            out.append(s if s is not None else UNKNOWN)
+    return from_op(it, node, frame, ops.Op(Shape.of(out)), [t], name)
+
+
+def iterate(it, t, node, frame, unpack: Optional[int]):
+    t = as_tensor(t)
+    s = t.shape
+    if s is not None and not s.open_rank and len(s) and is_known(s[0]) and s[0] <= 10_000:
+        return [Tensor(Shape.of(s.dims[1:])) for _ in range(s[0])]
+    return Unknown("iterating over a tensor of a length known only at run time")
+
+
+def length(it, t):
+    dims = shape_tuple(as_tensor(t))
+    if isinstance(dims, tuple) and dims:
+        return dims[0]
+    return Unknown("len() of a tensor of unknown shape")
+
+
+def builtin_on_tensor(it, name: str, args, kwargs, node, frame) -> Any:
+    if name in ("int", "float", "bool", "round", "abs") and len(args) == 1:
+        return Unknown(f"`{name}()` of a tensor's value is known only at run time")
+    return Unknown(f"`{frame.code.text(node)}` is known only at run time")
+
+
+# ====================================================================== operators
+
+_SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
+            ast.Pow: "**", ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^"}
+
+
+def unary(it, t: Tensor, node, frame) -> Any:
+    return result(it, Tensor(t.shape, t.reason, t.origin, t.producer), [t])
+
+
+def binary(it, op, left, right, node, frame, inplace: bool) -> Any:
+    left, right = as_tensor(left), as_tensor(right)
+    symbol = _SYMBOLS.get(op, "op")
+    found = [v for v in (left, right) if isinstance(v, Tensor)]
+    other = right if isinstance(left, Tensor) else left
+    text = frame.code.text(node, 50) if node is not None else symbol
+    if op is ast.MatMult:
+        if len(found) < 2:
+            return unknown_op(it, node, frame, found, "an operand of `@` is unknown")
+        return from_op(it, node, frame, ops.matmul(left.shape, right.shape), found, "@")
+    if len(found) == 1:
+        if isinstance(other, (int, float, bool, Sym)):
+            t = found[0]
+            return result(it, Tensor(t.shape, t.reason, t.origin, t.producer), found)
+        why = f"unknown: {other.reason}" if isinstance(other, Unknown) else "not something the analysis follows"
+        return unknown_op(it, node, frame, found, f"the other operand of `{symbol}` ({text}) is {why}")
+    res = ops.broadcast(left.shape, right.shape, text)
+    if not res.error and inplace and res.shape is not None and left.shape is not None and \
+            res.shape != left.shape and all(is_known(d) for d in res.shape.dims + left.shape.dims):
+        res = ops.Op(None, error=f"`{text}`: the result {res.shape.text()} does not fit in place into "
+                                 f"{left.shape.text()}", reason="in-place broadcast")
+    return from_op(it, node, frame, res, found, text)
+
+
+# ====================================================================== indexing
+
+def index(it, t, keys, node, frame) -> Any:
+    t = as_tensor(t)
+    items = list(keys) if isinstance(keys, tuple) else [keys]
+    if t.shape is None or t.shape.open_rank:
+        return unknown_op(it, node, frame, [t], f"`{frame.code.text(node)}` indexes a tensor of unknown shape")
+    if any(not (x is None or x is Ellipsis or isinstance(x, (int, slice))) or isinstance(x, bool) for x in items):
+        return unknown_op(it, node, frame, [t], f"the index of `{frame.code.text(node)}` is known only at run time")
+    if items.count(Ellipsis) > 1:
+        return Unknown("more than one ellipsis")
+    dims = list(t.shape.dims)
+    used = sum(1 for x in items if x is not None and x is not Ellipsis)
+    if used > len(dims):
+        return fail(it, node, frame, ops.Op(None, error=f"`{frame.code.text(node)}`: too many indices for the "
+                                                          f"{len(dims)}-D tensor {t.shape.text()}"), [t])
+    if Ellipsis in items:
+        at = items.index(Ellipsis)
+        items = items[:at] + [slice(None)] * (len(dims) - used) + items[at + 1:]
+    out, axis = [], 0
+    for x in items:
+        if x is None:
+            out.append(1)
+            continue
+        d = dims[axis]
+        axis += 1
+        if isinstance(x, int):
+            if is_known(d) and not -d <= x < d:
+                return fail(it, node, frame, ops.Op(None, error=f"`{frame.code.text(node)}`: index {x} is out of "
+                                                                  f"range for size {d}"), [t])
+            continue
+        if is_known(d):
+            out.append(len(range(*x.indices(d))))
+        else:
+            out.append(d if x == slice(None) else UNKNOWN)
+    out.extend(dims[axis:])
+    return from_op(it, node, frame, ops.Op(Shape.of(out)), [t], "indexing")
+
+
+# ====================================================================== parameters of layers
+
+def leaf_params(it, mod) -> Optional[dict]:
+    """Named parameters of a catalog layer (weight, bias, ...) with their shapes, for the layers whose
+    tensors are known here; None for the others (their count still comes from the rule)."""
+    rule = mod.rule
+    if rule is None:
+        return None
+    bound = bind(rule.signature, [M.clean(v) for v in mod.args], {k: M.clean(v) for k, v in mod.kwargs.items()},
+                 mod.star)
+    a = bound.values
+    name = rule.name
+    shapes = _weight_shapes(name, a)
+    if shapes is None:
+        return None
+    return {k: Param(Shape.of(s), True, mod.span) for k, s in shapes.items() if s is not None}
+
+
+def _ints(v, n: int):
+    if isinstance(v, int) and not isinstance(v, bool):
+        return (v,) * n
+    if isinstance(v, (tuple, list)) and all(isinstance(x, int) for x in v):
+        return tuple(v) * n if len(v) == 1 else tuple(v)
+    return None
+
+
+def _weight_shapes(name: str, a: dict) -> Optional[dict]:
+    bias = a.get("bias", True)
+    if not isinstance(bias, bool):
+        return None
+    if name == "Linear":
+        i, o = a.get("in_features"), a.get("out_features")
+        if isinstance(i, int) and isinstance(o, int):
+            return {"weight": (o, i), "bias": (o,) if bias else None}
+        return None
+    if name.startswith("Conv") and name[-2:] in ("1d", "2d", "3d") and not name.startswith("ConvTranspose"):
+        nd = int(name[-2])
+        i, o, g = a.get("in_channels"), a.get("out_channels"), a.get("groups", 1)
+        k = _ints(a.get("kernel_size"), nd)
+        if isinstance(i, int) and isinstance(o, int) and isinstance(g, int) and g > 0 and k:
+            return {"weight": (o, i // g) + k, "bias": (o,) if bias else None}
+        return None
+    if name.startswith("ConvTranspose"):
+        nd = int(name[-2])
+        i, o, g = a.get("in_channels"), a.get("out_channels"), a.get("groups", 1)
+        k = _ints(a.get("kernel_size"), nd)
+        if isinstance(i, int) and isinstance(o, int) and isinstance(g, int) and g > 0 and k:
+            return {"weight": (i, o // g) + k, "bias": (o,) if bias else None}
+        return None
+    if name == "Embedding":
+        n, d = a.get("num_embeddings"), a.get("embedding_dim")
+        if isinstance(n, int) and isinstance(d, int):
+            return {"weight": (n, d)}
+        return None
+    if name.startswith("BatchNorm") or name.startswith("InstanceNorm"):
+        c, affine = a.get("num_features"), a.get("affine")
+        if isinstance(c, int) and isinstance(affine, bool):
+            return {"weight": (c,), "bias": (c,)} if affine else {}
+        return None
+    if name == "LayerNorm":
+        shape, affine = a.get("normalized_shape"), a.get("elementwise_affine")
+        dims = _ints(shape, 1) if isinstance(shape, int) else (tuple(shape) if isinstance(shape, (tuple, list)) and
+                                                                 all(isinstance(x, int) for x in shape) else None)
+        if dims is not None and isinstance(affine, bool):
+            return {"weight": dims, "bias": dims if bias else None} if affine else {}
+        return None
+    if name == "GroupNorm":
+        c, affine = a.get("num_channels"), a.get("affine")
+        if isinstance(c, int) and isinstance(affine, bool):
+            return {"weight": (c,), "bias": (c,)} if affine else {}
+        return None
+    return None
+
+
+def attr_of_layer(mod, name: str, value):
+    """A constructor argument read back from the layer, as torch stores it (Conv's kernel_size, stride,
+    padding and dilation become tuples)."""
+    if mod.rule is not None and mod.framework == "torch" and name in ("kernel_size", "stride", "dilation",
+                                                                      "output_padding") \
+            and mod.rule.name[-2:] in ("1d", "2d", "3d") and mod.rule.name.startswith("Conv"):
+        nd = int(mod.rule.name[-2])
+        t = _ints(value, nd)
+        return t if t is not None else value
+    if mod.rule is not None and mod.framework == "torch" and name == "padding" and isinstance(value, int) and \
+            mod.rule.name.startswith("Conv") and mod.rule.name[-2:] in ("1d", "2d", "3d"):
+        return (value,) * int(mod.rule.name[-2])
+    return value
+
+
+__all__ = ["Sym", "call_torch", "call_function", "call_method", "attribute", "index", "binary", "unary",
+           "factory", "unknown_op", "leaf_params", "Native"]
