@@ -1,0 +1,1 @@
+# Makes tests/corpus/conftest.py import as corpus.conftest (not a second top-level 'conftest').
