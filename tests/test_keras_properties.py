@@ -157,3 +157,57 @@ def reshaping_case(draw):
 @given(reshaping_case())
 def test_reshaping_matches_keras(case):
     check_against_keras(*case)
+
+
+# ---------------------------------------------------------------- recurrent layers and attention
+
+@st.composite
+def recurrent_case(draw):
+    """LSTM / GRU / SimpleRNN (or RNN over the matching cell) with random units, flags and input sizes; a
+    feature size of None sometimes (Keras needs it to create the kernel)."""
+    kind = draw(st.sampled_from(["LSTM", "GRU", "SimpleRNN"]))
+    args = {"units": draw(st.integers(0, 6)), "use_bias": draw(st.booleans()),
+            "return_sequences": draw(st.booleans()), "go_backwards": draw(st.booleans())}
+    if kind == "GRU":
+        args["reset_after"] = draw(st.booleans())
+    call = ", ".join(f"{k}={v!r}" for k, v in args.items())
+    shape = (draw(st.sampled_from([None, 1, 4, 7])), draw(st.sampled_from([1, 3, 5, 5, 5, None])))
+    if draw(st.booleans()):
+        cell_args = ", ".join(f"{k}={v!r}" for k, v in args.items() if k not in ("return_sequences", "go_backwards"))
+        rnn_args = ", ".join(f"{k}={args[k]!r}" for k in ("return_sequences", "go_backwards"))
+        return shape, f"layers.RNN(layers.{kind}Cell({cell_args}), {rnn_args})"
+    return shape, f"layers.{kind}({call})"
+
+
+@SETTINGS
+@given(recurrent_case())
+def test_recurrent_matches_keras(case):
+    check_against_keras(*case)
+
+
+@st.composite
+def attention_case(draw):
+    """MultiHeadAttention in a functional model: random heads, key/value dims, output_shape, bias, query, value
+    and (sometimes) key sizes, and return_attention_scores."""
+    heads, key_dim = draw(st.integers(0, 3)), draw(st.integers(1, 4))
+    value_dim = draw(st.sampled_from([None, None, 2, 5]))
+    out = draw(st.sampled_from([None, None, 3, (2, 2)]))
+    args = f"{heads}, {key_dim}, value_dim={value_dim}, output_shape={out!r}, use_bias={draw(st.booleans())}"
+    q = (draw(st.integers(1, 5)), draw(st.sampled_from([2, 4, 6])))
+    v = (draw(st.integers(1, 5)), draw(st.sampled_from([2, 3, 4])))
+    inputs = [q, v]
+    if draw(st.booleans()):
+        inputs.append((draw(st.sampled_from([v[0], v[0], v[0] + 1])), draw(st.sampled_from([2, 3]))))
+    names = ", ".join(f"i{k}" for k in range(len(inputs)))
+    if draw(st.booleans()):
+        return tuple(inputs), f"layers.MultiHeadAttention({args})", \
+            f"out, s = lay({names}, return_attention_scores=True)", ("out", "s")
+    return tuple(inputs), f"layers.MultiHeadAttention({args})", f"out = lay({names})", ("out",)
+
+
+@SETTINGS
+@given(attention_case())
+def test_multi_head_attention_matches_keras(case):
+    from test_keras_catalog import check_functional
+
+    check_functional(*case)

@@ -1138,6 +1138,9 @@ RNN_SIGS = {
            + RNN_TAIL + ", reset_after=True, use_cudnn='auto', **kwargs",
 }
 GATES = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}
+# How many state tensors return_state=True returns after the output (LSTM: h and c).
+STATES = {"LSTM": 2, "ConvLSTM1D": 2, "ConvLSTM2D": 2, "ConvLSTM3D": 2}
+RNN_CALL = "sequences, initial_state=None, mask=None, training=False"
 
 
 def rnn_output(c: Ctx, s: Shape, state: list) -> None:
@@ -1151,6 +1154,11 @@ def rnn_output(c: Ctx, s: Shape, state: list) -> None:
         c.unknown_output("")
         return
     out = Shape.of([s[0], s[1]] + state if seqs else [s[0]] + state)
+    if ret_state and c.called:
+        # Called in a functional model: [output, *states], each state (batch, *one step's output).
+        c.out = out
+        c.outputs = [out] + [Shape.of([s[0]] + state)] * STATES.get(c.rule.name, 1)
+        return
     if ret_state:
         c.unknown_output(f"return_state=True: {c.rule.name} returns a list [output {out.text()}, states…], "
                          f"not one tensor")
@@ -1193,7 +1201,7 @@ def rnn(c: Ctx) -> None:
 
 
 for _name, _sig in RNN_SIGS.items():
-    layer(_name, _sig, accepts=frozenset({"zero_output_for_mask"}))(rnn)
+    layer(_name, _sig, accepts=frozenset({"zero_output_for_mask"}), call=RNN_CALL)(rnn)
 
 
 CONV_LSTM_SIG = ("filters, kernel_size, strides=1, padding='valid', data_format=None, dilation_rate=1, "
@@ -1243,7 +1251,8 @@ def conv_lstm(c: Ctx) -> None:
 
 
 for _nd in (1, 2, 3):
-    layer(f"ConvLSTM{_nd}D", CONV_LSTM_SIG, nd=_nd, accepts=frozenset({"zero_output_for_mask", "unroll"}))(conv_lstm)
+    layer(f"ConvLSTM{_nd}D", CONV_LSTM_SIG, nd=_nd, accepts=frozenset({"zero_output_for_mask", "unroll"}),
+          call=RNN_CALL)(conv_lstm)
 
 
 # ---------------------------------------------------------------- wrappers (a layer as argument)
@@ -1261,11 +1270,15 @@ def inner_layer(c: Ctx, name: str) -> Optional[BoundLayer]:
 
 
 def run_inner(c: Ctx, inner: BoundLayer, shape: Optional[Shape], **changes) -> Ctx:
-    """Run the wrapped layer's rule on `shape`; its findings and reasons become the wrapper's."""
+    """Run the wrapped layer's rule on `shape`; its findings and reasons become the wrapper's. When the
+    wrapper itself was called in a functional model, so is the wrapped layer (its several outputs count)."""
     args = dict(inner.args)
     args.update(changes)
     sub = Ctx(inner.rule, args, set(inner.given), shape, c.framework)
     sub.extra = dict(inner.extra or {})
+    sig = inner.rule.call_signature
+    if c.called and sig is not None and sig.params and shape is not None:
+        sub.call = {sig.params[0].name: shape}
     inner.rule.infer(sub)
     for f in sub.findings:
         c.findings.append(Finding(f.code, f.severity, f"{c.rule.name}: {f.message}", f.related_to_input))
@@ -1289,7 +1302,8 @@ def add_weights(c: Ctx, parts: list, text: str = "") -> None:
 MERGE_MODES = ("sum", "mul", "ave", "concat", None)
 
 
-@layer("Bidirectional", "layer, merge_mode='concat', weights=None, backward_layer=None, **kwargs")
+@layer("Bidirectional", "layer, merge_mode='concat', weights=None, backward_layer=None, **kwargs",
+       call="sequences, initial_state=None, mask=None, training=None")
 def bidirectional(c: Ctx) -> None:
     """Bidirectional RNN: a forward and a backward copy (or backward_layer), so twice the weights;
     merge_mode='concat' doubles the last axis, sum/mul/ave keep it, None returns both outputs as a list."""
@@ -1315,6 +1329,12 @@ def bidirectional(c: Ctx) -> None:
     if f.out is None or b.out is None or mode == UNKNOWN:
         c.unknown_output("")
         return
+    f_states = list(f.outputs[1:]) if f.outputs is not None else []
+    if mode is None and c.called:
+        # compute_output_shape: [forward, backward] and, with return_state, the forward layer's states twice.
+        c.out = f.out
+        c.outputs = [f.out, b.out] + f_states + f_states
+        return
     if mode is None:
         c.unknown_output("merge_mode=None: Bidirectional returns a list [forward, backward], not one tensor")
         return
@@ -1328,6 +1348,8 @@ def bidirectional(c: Ctx) -> None:
             c.formula("shape", f"(Keras declares {dim_text(last)} from the forward layer; at run time the "
                                f"concatenation is {f.out[-1]} + {b.out[-1]} = {f.out[-1] + b.out[-1]})")
     c.out = f.out.replace(len(f.out) - 1, last)
+    if f_states:
+        c.outputs = [c.out] + f_states + f_states
 
 
 def same_config(c: Ctx, f: Ctx, b: Ctx) -> None:
@@ -1356,7 +1378,7 @@ def recurrent_only(c: Ctx, parts: list) -> bool:
     return True
 
 
-@layer("TimeDistributed", "layer, **kwargs")
+@layer("TimeDistributed", "layer, **kwargs", call="inputs, training=None, mask=None")
 def time_distributed(c: Ctx) -> None:
     """TimeDistributed: the wrapped layer on every step of axis 1: (batch, T, …) → (batch, T, *inner)."""
     inner = inner_layer(c, "layer")
@@ -1512,3 +1534,9 @@ def random_crop(c: Ctx) -> None:
         return
     first = len(s) - (3 if fmt == "channels_last" else 2)
     c.out = s.replace(first, h if is_known(h) else UNKNOWN).replace(first + 1, w if is_known(w) else UNKNOWN)
+
+
+# ---------------------------------------------------------------- families in modules of their own
+
+# Imported last: they register into CATALOG with the helpers above.
+from . import keras_attention, keras_extra, keras_merge, keras_recurrent  # noqa: E402,F401
