@@ -180,7 +180,7 @@ def load_truth(paths, jobs: int = 2, force: bool = False, timeout: float = 1800)
     return out
 
 
-def run_workers(paths, jobs: int, timeout: float, chunk: int = 8) -> None:
+def run_workers(paths, jobs: int, timeout: float, chunk: int = 20) -> None:
     """Compute truth for `paths` in worker processes, at most `jobs` at once, each taking up to `chunk` files
     of one framework (the torch workers put the stand-in packages on sys.path), largest files first."""
     CACHE.mkdir(exist_ok=True)
