@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent          # vscode-client/
@@ -38,10 +39,10 @@ SERVER_SOURCE = REPO / "server" / "shapelens"
 PYTHONS = ["3.9", "3.10", "3.11", "3.12", "3.13", "3.14"]
 
 # VS Code target -> pip platform tags (pip wants every tag it may accept listed; newest first).
+# No darwin-x64: libcst 1.9 publishes no wheels for Intel Macs (1.8.6 has them up to Python 3.13 only).
 TARGETS = {
     "linux-x64": ["manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"],
     "linux-arm64": ["manylinux_2_28_aarch64", "manylinux_2_17_aarch64", "manylinux2014_aarch64"],
-    "darwin-x64": ["macosx_10_13_x86_64"],
     "darwin-arm64": ["macosx_11_0_arm64"],
     "win32-x64": ["win_amd64"],
 }
@@ -111,8 +112,11 @@ def bundle(target: str, out: Path, cache: Path) -> dict:
     written: dict[str, str] = {}     # member path -> sha256 of what was written
     first_tag: dict[str, str] = {}   # package -> tag of the wheel its Python files came from
     extensions: dict[str, list[str]] = {}
-    for python in PYTHONS:
-        for wheel in download(target, python, cache):
+    # pip download is mostly waiting on the index: the Python versions are fetched side by side.
+    with ThreadPoolExecutor(max_workers=len(PYTHONS)) as pool:
+        downloaded = list(pool.map(lambda python: download(target, python, cache), PYTHONS))
+    for python, wheels in zip(PYTHONS, downloaded):
+        for wheel in wheels:
             name, version, tag = wheel_name(wheel)
             if pins.get(name) != version:
                 sys.exit(f"{wheel.name}: {name} {version} is not pinned in {REQUIREMENTS.name} "

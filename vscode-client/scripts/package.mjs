@@ -10,7 +10,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const HERE = join(dirname(fileURLToPath(import.meta.url)), "..");
-const ALL = ["linux-x64", "linux-arm64", "darwin-x64", "darwin-arm64", "win32-x64"];
+// No darwin-x64: libcst 1.9 has no wheels for Intel Macs (see bundle_python.py).
+const ALL = ["linux-x64", "linux-arm64", "darwin-arm64", "win32-x64"];
 const PYTHON = process.env.SHAPELENS_BUILD_PYTHON || "python3";
 
 function hostTarget() {
@@ -34,6 +35,14 @@ if (targets.length === 0) targets = [hostTarget()];
 for (const t of targets) {
   if (!ALL.includes(t)) throw new Error(`unknown target ${t} (one of ${ALL.join(", ")})`);
 }
+// This machine's target last: bundled/ is left as built for it (the unit tests probe it with local Pythons).
+let host;
+try {
+  host = hostTarget();
+} catch {
+  host = undefined;
+}
+targets = [...new Set(targets)].sort((a, b) => (a === host) - (b === host));
 
 const run = (cmd, argv) => execFileSync(cmd, argv, { cwd: HERE, stdio: "inherit" });
 const version = JSON.parse(readFileSync(join(HERE, "package.json"), "utf8")).version;
@@ -43,7 +52,8 @@ for (const target of targets) {
   run(PYTHON, ["scripts/bundle_python.py", "--target", target]);
   const out = `shapelens-${version}-${target}.vsix`;
   // The extension is already built (vscode:prepublish runs it again: a second or two).
-  run(join(HERE, "node_modules", ".bin", "vsce"), ["package", "--no-dependencies", "--target", target, "--out", out]);
+  // --no-rewrite-relative-links: the README's pictures are in the .vsix (the repository URL is not public yet).
+  run(join(HERE, "node_modules", ".bin", "vsce"), ["package", "--no-dependencies", "--no-rewrite-relative-links", "--target", target, "--out", out]);
   built.push([out, statSync(join(HERE, out)).size]);
 }
 for (const [file, size] of built) {

@@ -70,3 +70,18 @@ test("Restricted Mode is supported, without the workspace's interpreter setting"
   assert.equal(untrusted.supported, "limited");
   assert.deepEqual(untrusted.restrictedConfigurations, ["shapelens.interpreter"]);
 });
+
+test("every picture the READMEs show exists and goes into the .vsix", () => {
+  const ignore = fs.readFileSync(path.join(root, ".vscodeignore"), "utf8").split(/\r?\n/);
+  const own = fs.readFileSync(path.join(root, "README.md"), "utf8");
+  const images = [...own.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1]);
+  assert.ok(images.length >= 2, "the extension README shows pictures");
+  for (const image of images) {
+    assert.ok(fs.existsSync(path.join(root, image)), `${image} exists`);
+    assert.ok(ignore.includes(`!${image}`), `${image} is packaged`);
+  }
+  const top = fs.readFileSync(path.join(root, "..", "README.md"), "utf8");
+  for (const m of top.matchAll(/!\[[^\]]*\]\((vscode-client\/[^)]+)\)/g)) {
+    assert.ok(fs.existsSync(path.join(root, "..", m[1])), `${m[1]} (top README) exists`);
+  }
+});
