@@ -492,16 +492,28 @@ class Interp:
     def mutated(self, obj) -> None:
         """Called before an object is changed in place: inside an uncertain region, an object older than
         the region becomes tainted."""
-        if not self.regions:
+        if not self.regions or self.born_here(obj):
             return
+        self.set_taint(obj, Unknown(f"it is changed where {self.regions[-1].reason}"))
+
+    def born_here(self, obj) -> bool:
+        """Was the object made inside the innermost uncertain region (so changing it is certain there)?"""
         region = self.regions[-1]
         serial = getattr(obj, "serial", None)
         if serial is not None:
-            if serial > region.serial:
-                return
-        elif id(obj) in region.born:
-            return
-        self.set_taint(obj, Unknown(f"it is changed where {region.reason}"))
+            return serial > region.serial
+        return id(obj) in region.born
+
+    def settled(self, obj, old, new, what: str):
+        """The value to store when an attribute or a dict item is set: the new value, or, inside an
+        uncertain region on an older object, a value that depends on the region (the item keeps or gets
+        it on some paths only). Items are values: the rest of the object stays known."""
+        if not self.regions or self.born_here(obj):
+            return new
+        reason = self.regions[-1].reason
+        if old is MISSING:
+            return _unknown_like(new, f"{what} is set only when {reason}")
+        return self.merge_values(old, new, reason, what)
 
     def set_taint(self, obj, why: Unknown) -> None:
         if hasattr(obj, "taint") and not isinstance(obj, (list, dict, set)):
@@ -1016,7 +1028,7 @@ class Interp:
         obj = natives.new_object(self, cls, node, frame)
         init, owner = cls.lookup("__init__")
         if init is MISSING:
-            if owner is not None:
+            if isinstance(owner, Native):
                 natives.native_init(self, owner.name, obj, args, kwargs, node, frame, star)
             elif cls.dataclass:
                 natives.dataclass_init(self, cls, obj, args, kwargs, node, frame, star)

@@ -92,10 +92,13 @@ class Unit:
         self.diagnostics.append(Diagnostic(span, code, severity, message, list(related or [])))
 
     def bound(self, it, stmt, frame, value) -> None:
-        """An assignment ran: a model bound to a name is a model of the file (`model = nn.Sequential(...)`)."""
+        """An assignment ran: a model bound to a name is a model of the file (`model = nn.Sequential(...)`),
+        at module level or in a top-level function (a builder), not in a method (a part of its object)."""
         if isinstance(value, Tensor) and (value.node is not None or value.is_input) and value.step_span is None:
             value.step_span = frame.code.span(stmt)
         if type(value) is not M.Mod or it.recorder is not None:
+            return
+        if frame.kind != "module" and (frame.kind != "function" or frame.fn.owner is not None):
             return
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
         for t in targets:
@@ -103,7 +106,8 @@ class Unit:
             if name and isinstance(t, ast.Attribute) and type(it.eval(t.value, frame)) is M.Mod:
                 continue   # `self.features = ...` in a module's __init__: a part of that module
             if name:
-                self.bindings.append((name, value, frame.code.span(t), frame.code.span(stmt).line, frame.kind))
+                self.bindings.append((name, value, frame.code.span(t), frame.code.span(stmt).line, frame.kind,
+                                      frame.code.span(stmt.value)))
 
     def defined(self, it, value, frame) -> None:
         if frame.kind != "module":
@@ -236,14 +240,21 @@ class Unit:
     # ------------------------------------------------------------------ which objects are models
     def roots(self) -> list:
         """(name, model, name span, statement line, origin) for the file's models, in order, each once,
-        never a part of another."""
+        never a part of another. origin: the span of the assigned value, or the speculative function or
+        class that made the model."""
         candidates = []
-        for name, value, span, line, kind in self.bindings:
-            if _is_model(value):
-                candidates.append((name, value, span, line, None))
+        # names bound at module level first: `model = vgg11()` names the model, not the `model = VGG(...)`
+        # inside the helper that built it; then what speculative runs return (`vgg13()`), then names bound
+        # inside functions
+        for name, value, span, line, kind, value_span in self.bindings:
+            if kind == "module" and _is_model(value):
+                candidates.append((name, value, span, line, value_span))
         for name, value, origin in self.speculative:
             if _is_model(value):
                 candidates.append((name, value, None, None, origin))
+        for name, value, span, line, kind, value_span in self.bindings:
+            if kind != "module" and _is_model(value):
+                candidates.append((name, value, span, line, value_span))
         for value in self.made:
             if _is_model(value):
                 label = "Sequential" if value.kind == M.SEQUENTIAL else "Model"
@@ -277,6 +288,8 @@ class Unit:
         if mod.cls is not None:
             kind = "module"
         span = mod.span if mod.span is not None else name_span
+        if isinstance(origin, Span):   # bound to a name: the model is where the assignment's value is
+            span, origin = origin, None
         if isinstance(origin, (Function, UserClass)):
             name_span = _def_name_span(origin, self.lines)
             span = span or name_span
@@ -464,7 +477,7 @@ def layer_records(it: Interp, root: M.Mod, rec: Recorder, names: dict) -> list:
         leaf_depth = max(depth - 1, 0)
         if mod.kind in (M.LEAF, M.UNKNOWN, M.OPAQUE, K.MERGE) and mod.cls is None or \
                 (mod.cls is not None and mod.rule is not None):
-            out.append(leaf_record(it, mod, rec, _shown_name(path, mod), leaf_depth))
+            out.append(leaf_record(it, mod, rec, _shown_name(path, mod, root.kind), leaf_depth))
         elif mod.taint is not None:
             r = LayerRecord(mod.span or root.span, "?", path or None, depth=leaf_depth,
                             unknown_reasons=[mod.taint.reason])
@@ -488,11 +501,11 @@ def layer_records(it: Interp, root: M.Mod, rec: Recorder, names: dict) -> list:
     return out
 
 
-def _shown_name(path: str, mod: M.Mod) -> Optional[str]:
+def _shown_name(path: str, mod: M.Mod, root_kind: str) -> Optional[str]:
     """The layer's name in the records: its path in the model, except the bare positions of a Sequential
     ("0", "3.1"), which say nothing the order does not; Keras layers keep their name= ."""
-    if mod.framework == "keras" and mod.layer_name:
-        return mod.layer_name
+    if mod.framework == "keras" and (mod.layer_name or not path or root_kind != M.USER):
+        return mod.layer_name   # Keras names its unnamed layers at run time (conv2d_3): left out
     if not path or all(part.isdigit() for part in path.split(".")):
         return mod.layer_name
     return path

@@ -23,7 +23,7 @@ from typing import Any, Optional
 from ...frameworks import catalogs
 from ...frameworks.base import BoundLayer, Ctx, bind
 from ..shapes import Shape
-from .objects import Native, Opaque, Param, Tensor, Unknown, UserClass
+from .objects import MISSING, Native, Opaque, Param, Tensor, Unknown, UserClass
 
 LEAF, UNKNOWN, SEQUENTIAL, MODULELIST, MODULEDICT = "leaf", "unknown", "sequential", "modulelist", "moduledict"
 PARAMLIST, PARAMDICT, USER, FUNCTIONAL, OPAQUE = "paramlist", "paramdict", "user", "functional", "opaque"
@@ -237,6 +237,11 @@ def _call_value(v) -> Any:
 def report(it, span, code: str, severity: str, message: str, related=None) -> None:
     if it.quiet:
         return
+    if severity == "error" and it.regions:
+        # on a path that runs only when a condition known at run time holds (`if self.training:`): the
+        # framework raises only then
+        severity = "warning"
+        message = f"{message} (only where {it.regions[-1].reason})"
     it.unit.report(span, code, severity, message, related or [])
 
 
@@ -491,7 +496,10 @@ SELF_METHODS = frozenset({"to", "eval", "train", "cuda", "cpu", "float", "double
 def set_mod_attr(it, mod: Mod, name: str, value, node, frame) -> None:
     """`self.x = value` on a module: torch puts modules in _modules, Parameters in _parameters, tensors
     given to an existing buffer name in _buffers, everything else in __dict__ (nn.Module.__setattr__)."""
-    it.mutated(mod)
+    if type(value) is Mod or isinstance(value, Param) or name in mod.children or name in mod.params:
+        it.mutated(mod)   # its modules or parameters change: on some paths only, they are unknown
+    else:
+        value = it.settled(mod, mod.attrs.get(name, MISSING), value, f"`{name}`")
     if type(value) is Mod:
         if name not in mod.children:
             mod.attrs.pop(name, None)

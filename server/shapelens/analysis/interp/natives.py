@@ -177,13 +177,14 @@ def _c3(seqs: list) -> list:
 
 def new_object(it, cls: UserClass, node, frame):
     if cls.framework is None and "__unknown_base__" in cls.ns:
+        # derived from a class the analysis cannot see (imported from another file): it may be a module,
+        # so a model holding it has an unknown total; its own attributes and methods still work
         why = cls.ns["__unknown_base__"]
-        if _looks_like_model_class(it, cls):
-            mod = M.new_mod(it, it.unit.guess_framework(), M.USER, cls.name, node, frame)
-            mod.cls = cls
-            mod.taint = Unknown(f"`{cls.name}` derives from a class the analysis cannot see ({why.reason}): its "
-                                f"parameters may be more than the ones found here")
-            return mod
+        mod = M.new_mod(it, it.unit.guess_framework(), M.USER, cls.name, node, frame)
+        mod.cls = cls
+        mod.taint = Unknown(f"`{cls.name}` derives from a class the analysis cannot see ({why.reason}): its "
+                            f"parameters may be more than the ones found here")
+        return mod
     if cls.framework is None:
         return Instance(cls)
     mod = M.new_mod(it, cls.framework, M.USER, cls.name, node, frame)
@@ -194,11 +195,6 @@ def new_object(it, cls: UserClass, node, frame):
     elif native in ("torch.nn.ModuleDict",):
         mod.kind = M.MODULEDICT
     return mod
-
-
-def _looks_like_model_class(it, cls: UserClass) -> bool:
-    """A class derived from an unknown base that has forward()/call(): most likely a model."""
-    return any(name in c.ns for c in cls.mro if isinstance(c, UserClass) for name in ("forward", "call"))
 
 
 def native_init(it, base: str, obj, args: list, kwargs: dict, node, frame, star) -> None:
@@ -349,7 +345,17 @@ def call_native(it, name: str, args: list, kwargs: dict, node, frame, star):
     return unfollowed(it, name, args, kwargs, node, frame)
 
 
+def may_change(it, args: list, kwargs: dict, callee: str) -> None:
+    """Lists and dicts handed to a function the analysis does not follow may be changed by it (torchvision's
+    `_ovewrite_named_param(kwargs, "groups", 32)`): their contents are unknown from then on."""
+    for v in list(args) + list(kwargs.values()):
+        if isinstance(v, (list, dict, set)) and it.taint_of(v) is None:
+            it.set_taint(v, Unknown(f"it is passed to `{callee}`, which shapelens does not follow and which may "
+                                    f"change it"))
+
+
 def unfollowed(it, name: str, args: list, kwargs: dict, node, frame):
+    may_change(it, args, kwargs, f"{name}()")
     why = f"`{name}()` is not something shapelens follows"
     if any(isinstance(a, Tensor) for a in list(args) + list(kwargs.values())):
         return tensors().unknown_op(it, node, frame, list(args) + list(kwargs.values()), why)
@@ -773,6 +779,7 @@ def call_object(it, fn, args: list, kwargs: dict, node, frame, star):
         return it.call(fn.fget, args, kwargs, node, frame, star)
     if isinstance(fn, Unknown):
         why = f"`{frame.code.text(node.func)}` is {_unknown_text(fn.reason)}" if node is not None else fn.reason
+        may_change(it, args, kwargs, f"{frame.code.text(node.func)}()" if node is not None else "a function")
         if any(isinstance(a, Tensor) for a in list(args) + list(kwargs.values())):
             return tensors().unknown_op(it, node, frame, list(args) + list(kwargs.values()), why)
         return Opaque(why)

@@ -149,8 +149,7 @@ def super_attr(it, sup: Super, name: str, node, frame):
 def set_attr(it, obj, name: str, value, node, frame) -> None:
     t = type(obj)
     if t is Instance:
-        it.mutated(obj)
-        obj.attrs[name] = value
+        obj.attrs[name] = it.settled(obj, obj.attrs.get(name, MISSING), value, f"`{frame.code.text(node)}`")
     elif t is UserClass:
         obj.ns[name] = value
     elif t is Function:
@@ -204,7 +203,14 @@ def set_item(it, base, key, value, node, frame) -> None:
             it.set_taint(base, Unknown(f"an item is set at a position known only at run time "
                                        f"(`{frame.code.text(node)}`)"))
             return
-        it.mutated(base)
+        if isinstance(base, dict) and it.regions:
+            try:
+                old = base.get(key, MISSING)
+            except TypeError:
+                old = MISSING
+            value = it.settled(base, old, value, f"`{frame.code.text(node)}`")
+        elif it.regions:
+            it.mutated(base)
         try:
             base[key] = value
         except (IndexError, TypeError, ValueError):

@@ -334,6 +334,9 @@ def h_flatten(it, name, node, frame, a) -> Any:
 def h_view(it, name, node, frame, a) -> Any:
     t = a["input"]
     raw = a.get("shape")
+    if isinstance(raw, Unknown) and isinstance(t, Tensor):
+        return unknown_op(it, node, frame, [t], f"the shape given to `{frame.code.text(node)}` is known only at "
+                                                f"run time: {raw.reason}")
     sizes = sizes_of(raw if name != "view" else list(raw))
     if not isinstance(t, Tensor):
         return Unknown(f"`{frame.code.text(node)}` is only known at run time")
@@ -642,6 +645,9 @@ def call_method(it, t, name: str, args: list, kwargs: dict, node, frame, star) -
     if name in ("view", "reshape"):
         if len(args) == 1 and isinstance(args[0], (tuple, list)):
             args = list(args[0])
+        elif len(args) == 1 and isinstance(args[0], Unknown):   # x.view(shape): a size or a whole shape
+            return unknown_op(it, node, frame, [t], f"the shape given to `{frame.code.text(node)}` is known only "
+                                                    f"at run time: {args[0].reason}")
         return h_view(it, "view" if name == "view" else "reshape", node, frame, {"input": t, "shape": args})
     if name in ("view_as", "reshape_as", "expand_as", "type_as") and args and isinstance(as_tensor(args[0]), Tensor):
         other = as_tensor(args[0])
