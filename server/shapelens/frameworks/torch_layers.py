@@ -19,7 +19,7 @@ from typing import Callable, Optional
 
 from ..analysis.shapes import UNKNOWN, Shape, dim_text, is_known
 from ..analysis.values import first_unknown
-from .base import Catalog, Ctx, multiply, num, prod_text, sliding_out
+from .base import MISSING, Catalog, Ctx, multiply, num, prod_text, sliding_out
 
 CATALOG = Catalog("torch.nn.")
 
@@ -491,9 +491,11 @@ def lazy_linear(c: Ctx) -> None:
     linear_like(c, fin, positive(c, "out_features"), c.known("bias"))
 
 
-@layer("Bilinear", "in1_features, in2_features, out_features, bias=True, device=None, dtype=None")
+@layer("Bilinear", "in1_features, in2_features, out_features, bias=True, device=None, dtype=None",
+       call="input1, input2")
 def bilinear(c: Ctx) -> None:
-    """Bilinear: y = x₁ᵀ A x₂ + b; params in1·in2·out + out. Takes two inputs."""
+    """Bilinear: y = x₁ᵀ A x₂ + b on (…, in1) and (…, in2) → (…, out); params in1·in2·out + out. Takes two
+    inputs, with the same leading dims (aten bilinear's checks)."""
     a, b, o, bias = (positive(c, "in1_features"), positive(c, "in2_features"), positive(c, "out_features"),
                      c.known("bias"))
     if None not in (a, b, o, bias):
@@ -501,9 +503,39 @@ def bilinear(c: Ctx) -> None:
         c.set_params(total, f"{a}·{b}·{o}" + (f" + {o}" if bias else "") + f" = {num(total)}")
     else:
         c.set_params(None)
-    c.error("SL110", "Bilinear takes two inputs (input1, input2), but nn.Sequential passes one: forward raises")
-    c.unknown_output("Bilinear needs two inputs")
     c.macs = None
+    x1, x2 = c.call_arg("input1"), c.call_arg("input2")
+    if x2 is MISSING:
+        if c.inp is not None:
+            c.error("SL110", "Bilinear takes two inputs (input1, input2), but nn.Sequential passes one: forward raises",
+                    related_to_input=True)
+        return c.unknown_output("Bilinear needs two inputs")
+    if not isinstance(x1, Shape) or not isinstance(x2, Shape) or x1.open_rank or x2.open_rank:
+        return c.unknown_output("the shape of an input is unknown")
+    if bilinear_mismatch(c, x1, x2, a, b):
+        return c.unknown_output("the inputs do not fit the layer")
+    c.out = Shape.of(list(x1.dims[:-1]) + [o if o else UNKNOWN])
+    lead = lead_factor(x1, 1)
+    if None not in (a, b, o, lead):
+        c.macs = lead * a * b * o
+        c.formula("MACs", f"{a}·{b}·{o}" + (f"·{lead}" if lead != 1 else "") + f" = {num(c.macs)}")
+
+
+def bilinear_mismatch(c: Ctx, x1: Shape, x2: Shape, a, b) -> bool:
+    if len(x1) != len(x2):
+        c.error("SL110", f"Bilinear: input dimensions do not match: {x1.text()} and {x2.text()}", related_to_input=True)
+        return True
+    for i, (p, q) in enumerate(zip(x1.dims[:-1], x2.dims[:-1])):
+        if is_known(p) and is_known(q) and p != q:
+            c.error("SL110", f"Bilinear: input batch dimensions do not match at dim {i}: got {p} and {q}",
+                    related_to_input=True)
+            return True
+    for label, x, want in (("input1", x1, a), ("input2", x2, b)):
+        if want is not None and is_known(x[-1]) and x[-1] != want:
+            c.error("SL105", f"Bilinear: {label} size does not match weight size: got {x[-1]} but expected {want}",
+                    related_to_input=True)
+            return True
+    return False
 
 
 @layer("Identity", "*args, **kwargs")
