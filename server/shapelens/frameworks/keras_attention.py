@@ -100,9 +100,7 @@ def multi_head_attention(c: Ctx) -> None:
     Dv·H·value_dim (+ H·key_dim, H·key_dim, H·value_dim biases), the output H·value_dim·Dout (+ Dout), and with
     use_gate a sigmoid gate Dq·H·value_dim (+ H·value_dim). return_attention_scores adds (B, H, Tq, Tq): the
     shape Keras declares (compute_output_spec uses the query length twice)."""
-    opts = mha_options(c)
-    bias = flag(c, "use_bias")
-    gate = flag(c, "use_gate")
+    opts, bias, gate = mha_options(c), flag(c, "use_bias"), flag(c, "use_gate")
     c.macs = None
     shapes = call_shapes(c, ("query", "value", "key"))
     if shapes is None:
@@ -120,29 +118,42 @@ def multi_head_attention(c: Ctx) -> None:
         return c.unknown_output("")
     dq, dv = sized(c, q[-1], "the query's last dimension"), sized(c, v[-1], "the value's last dimension")
     dk = sized(c, k[-1], "the key's last dimension") if k is not None else None
-    dout = math.prod(out_shape) if out_shape and all(is_known(d) for d in out_shape) else (None if out_shape else dq)
-    b = bias
-    parts = [("query", [[dq, heads, kd]] + ([[heads, kd]] if b else [])),
-             ("key", [[dk, heads, kd]] + ([[heads, kd]] if b else [])),
-             ("value", [[dv, heads, vd]] + ([[heads, vd]] if b else []))]
-    if gate:
-        parts.append(("gate", [[dq, heads, vd]] + ([[heads, vd]] if b else [])))
     out_dims = list(out_shape) if out_shape else [dq]
-    parts.append(("output", [[heads, vd] + out_dims] + ([out_dims] if b else [])))
-    weight_total(c, parts)
+    weight_total(c, mha_weights(dq, dk, dv, heads, kd, vd, out_dims, bias, gate))
     c.out = Shape.of(list(q.dims[:-1]) + (list(out_shape) if out_shape else [q[-1]]))
-    if dout is not None and None not in (dq, dk, dv) and len(q) == 3 and k is not None and \
-            all(is_known(d) for d in (q[1], k[1])):
-        Tq, Tk = q[1], k[1]
-        c.macs = Tq * dq * heads * kd + Tk * dk * heads * kd + Tk * dv * heads * vd + Tq * heads * vd * dout + \
-            heads * Tq * Tk * (kd + vd)
-        c.formula("MACs", f"projections + attention = {num(c.macs)}")
+    mha_macs(c, q, k, (dq, dk, dv), heads, kd, vd, out_dims)
     if c.call_arg("return_attention_scores") is True:
-        length = q[1] if len(q) > 1 else UNKNOWN
-        if k is not None and len(k) > 1 and k[1] != length:
-            c.formula("note", f"Keras declares the scores (B, {heads}, {dim_text(length)}, {dim_text(length)}); at "
-                              f"run time they are (B, {heads}, {dim_text(length)}, {dim_text(k[1])})")
-        c.outputs = [c.out, Shape.of([q[0], heads, length, length])]
+        c.outputs = [c.out, declared_scores(c, q, k, heads)]
+
+
+def mha_weights(dq, dk, dv, heads: int, kd: int, vd: int, out_dims: list, bias: bool, gate: bool) -> list:
+    """The EinsumDense weights MultiHeadAttention.build creates: (label, [weight shapes])."""
+    def proj(d, size):
+        return [[d, heads, size]] + ([[heads, size]] if bias else [])
+    parts = [("query", proj(dq, kd)), ("key", proj(dk, kd)), ("value", proj(dv, vd))]
+    if gate:
+        parts.append(("gate", proj(dq, vd)))
+    parts.append(("output", [[heads, vd] + out_dims] + ([out_dims] if bias else [])))
+    return parts
+
+
+def mha_macs(c: Ctx, q: Shape, k: Optional[Shape], dims: tuple, heads: int, kd: int, vd: int, out_dims: list) -> None:
+    """For (B, T, D) inputs: the four projections plus the two attention products H·Tq·Tk·(key_dim + value_dim)."""
+    dq, dk, dv = dims
+    if k is None or len(q) != 3 or None in dims or not all(is_known(d) for d in out_dims + [q[1], k[1]]):
+        return
+    Tq, Tk, dout = q[1], k[1], math.prod(out_dims)
+    c.macs = (Tq * dq * heads * kd + Tk * dk * heads * kd + Tk * dv * heads * vd + Tq * heads * vd * dout
+              + heads * Tq * Tk * (kd + vd))
+    c.formula("MACs", f"projections + attention = {num(c.macs)}")
+
+
+def declared_scores(c: Ctx, q: Shape, k: Optional[Shape], heads: int) -> Shape:
+    length = q[1] if len(q) > 1 else UNKNOWN
+    if k is not None and len(k) > 1 and k[1] != length:
+        c.formula("note", f"Keras declares the scores (B, {heads}, {dim_text(length)}, {dim_text(length)}); at run "
+                          f"time they are (B, {heads}, {dim_text(length)}, {dim_text(k[1])})")
+    return Shape.of([q[0], heads, length, length])
 
 
 # ---------------------------------------------------------------- GroupQueryAttention
@@ -178,20 +189,7 @@ def group_query_attention(c: Ctx) -> None:
     if q is None or v is None or not ints or bias is None or gate is None:
         unknown_weights(c)
         return c.unknown_output("the query or value shape is unknown")
-    for label, s in (("query", q), ("value", v), ("key", k)):
-        if s is not None and len(s) != 3:
-            c.error("SL110", f"GroupQueryAttention: the {label} must be 3-D (batch, length, features), but it is "
-                             f"{s.text()}", related_to_input=True)
-            unknown_weights(c)
-            return c.unknown_output("")
-    if q[-1] != v[-1] and UNKNOWN not in (q[-1], v[-1]):
-        c.error("SL105", f"GroupQueryAttention: the last dimension of query {q.text()} and value {v.text()} must be "
-                         f"equal", related_to_input=True)
-        unknown_weights(c)
-        return c.unknown_output("")
-    if k is not None and not same_except_last(v, k):
-        c.error("SL110", f"GroupQueryAttention: all dimensions of value {v.text()} and key {k.text()}, except the "
-                         f"last one, must be equal", related_to_input=True)
+    if not gqa_inputs_fit(c, q, v, k):
         unknown_weights(c)
         return c.unknown_output("")
     d = sized(c, q[-1], "the query's last dimension")
@@ -206,6 +204,25 @@ def group_query_attention(c: Ctx) -> None:
     c.out = q
     if c.call_arg("return_attention_scores") is True:
         c.outputs = [c.out, Shape.of([q[0], u, q[1], k[1] if k is not None else UNKNOWN])]
+
+
+def gqa_inputs_fit(c: Ctx, q: Shape, v: Shape, k: Optional[Shape]) -> bool:
+    """GroupQueryAttention: 3-D tensors (its einsums are 'bqm', 'bkm'), the query's last dimension the value's
+    (compute_output_shape), and value and key alike but for the last dimension."""
+    for label, s in (("query", q), ("value", v), ("key", k)):
+        if s is not None and len(s) != 3:
+            c.error("SL110", f"GroupQueryAttention: the {label} must be 3-D (batch, length, features), but it is "
+                             f"{s.text()}", related_to_input=True)
+            return False
+    if q[-1] != v[-1] and UNKNOWN not in (q[-1], v[-1]):
+        c.error("SL105", f"GroupQueryAttention: the last dimension of query {q.text()} and value {v.text()} must be "
+                         f"equal", related_to_input=True)
+        return False
+    if k is not None and not same_except_last(v, k):
+        c.error("SL110", f"GroupQueryAttention: all dimensions of value {v.text()} and key {k.text()}, except the "
+                         f"last one, must be equal", related_to_input=True)
+        return False
+    return True
 
 
 # ---------------------------------------------------------------- Attention / AdditiveAttention

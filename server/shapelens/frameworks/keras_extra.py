@@ -303,16 +303,11 @@ def mel_spectrogram(c: Ctx) -> None:
 STFT_MODES = ("log", "magnitude", "psd", "real", "imag", "angle", "stft")
 
 
-@layer("STFTSpectrogram", "mode='log', frame_length=256, frame_step=None, fft_length=None, window='hann', "
-                          "periodic=False, scaling='density', padding='valid', expand_dims=False, data_format=None, "
-                          "**kwargs")
-def stft_spectrogram(c: Ctx) -> None:
-    """Audio (batch, samples, channels) → (batch, frames, freq·channels), freq = fft_length // 2 + 1 (twice that
-    for mode='stft'); frames as a convolution of frame_length with stride frame_step (default frame_length // 2).
-    Weights: the real and imaginary STFT kernels (frame_length, 1, freq) — one of them for 'real' / 'imag'."""
+def stft_options(c: Ctx) -> Optional[tuple]:
+    """STFTSpectrogram.__init__'s checks; (mode, frame, step, fft, padding, expand_dims, data_format) with the
+    defaults filled in (frame_step frame_length // 2, fft_length the next power of 2), or None."""
     mode, frame, step, fft = (const(c, n) for n in ("mode", "frame_length", "frame_step", "fft_length"))
-    padding, expand = const(c, "padding"), const(c, "expand_dims")
-    fmt = const(c, "data_format")
+    padding, expand, fmt = const(c, "padding"), const(c, "expand_dims"), const(c, "data_format")
     ints = isinstance(frame, int) and not isinstance(frame, bool)
     if ints and step is not None and step is not RUNTIME and (step > frame or step < 1):
         c.error("SL109", f"STFTSpectrogram: frame_step={step} should be a positive integer not greater than "
@@ -323,11 +318,26 @@ def stft_spectrogram(c: Ctx) -> None:
         c.error("SL108", f"STFTSpectrogram: mode={mode!r} is not one of {', '.join(STFT_MODES)}")
     if padding is not RUNTIME and padding not in ("valid", "same"):
         c.error("SL108", f"STFTSpectrogram: padding={padding!r} should be 'valid' or 'same'")
+    scaling = const(c, "scaling")
+    if scaling is not RUNTIME and scaling not in (None, "density", "spectrum"):
+        c.error("SL108", f"STFTSpectrogram: scaling={scaling!r} should be None, 'density' or 'spectrum'")
     if not ints or mode not in STFT_MODES or padding not in ("valid", "same") or RUNTIME in (step, fft, expand, fmt):
+        return None
+    return (mode, frame, step or frame // 2, fft or 2 ** int(math.ceil(math.log2(frame))), padding, expand, fmt)
+
+
+@layer("STFTSpectrogram", "mode='log', frame_length=256, frame_step=None, fft_length=None, window='hann', "
+                          "periodic=False, scaling='density', padding='valid', expand_dims=False, data_format=None, "
+                          "**kwargs")
+def stft_spectrogram(c: Ctx) -> None:
+    """Audio (batch, samples, channels) → (batch, frames, freq·channels), freq = fft_length // 2 + 1 (twice that
+    for mode='stft'); frames as a convolution of frame_length with stride frame_step (default frame_length // 2).
+    Weights: the real and imaginary STFT kernels (frame_length, 1, freq) — one of them for 'real' / 'imag'."""
+    opts = stft_options(c)
+    if opts is None:
         unknown_weights(c)
         return c.unknown_output("")
-    step = step or frame // 2
-    fft = fft or 2 ** int(math.ceil(math.log2(frame)))
+    mode, frame, step, fft, padding, expand, fmt = opts
     freq = fft // 2 + 1
     kernels = (mode != "imag") + (mode != "real")
     total = kernels * frame * freq

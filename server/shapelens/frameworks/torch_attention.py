@@ -106,27 +106,10 @@ def attend(c: Ctx, m: Mha, q: Any, k: Any, v: Any, key_padding_mask: Any = None,
     F.multi_head_attention_forward, the output (L, N, E) (batch_first: (N, L, E); unbatched (L, E)) and the
     weights (N, L, S') averaged over heads, (N, heads, L, S') otherwise, when need_weights."""
     name = who or c.rule.name
-    if not isinstance(q, Shape) or q.open_rank:
-        return Attended(None, None, None)
-    if len(q) not in (2, 3):
-        c.error("SL110", f"{name}: query should be unbatched 2-D or batched 3-D, but it is {q.text()}",
-                related_to_input=True)
+    if not isinstance(q, Shape) or q.open_rank or not same_ranks(c, name, q, k, v):
         return Attended(None, None, None)
     batched = len(q) == 3
-
-    def layout(s):  # to (L, N, E) as F.multi_head_attention_forward sees it
-        if not isinstance(s, Shape) or s.open_rank:
-            return None
-        if batched and m.batch_first and len(s) == 3:
-            return Shape.of([s[1], s[0], s[2]])
-        return Shape.of([s[0], 1, s[1]]) if not batched and len(s) == 2 else s
-
-    for label, t in (("key", k), ("value", v)):
-        if isinstance(t, Shape) and not t.open_rank and len(t) != len(q):
-            c.error("SL110", f"{name}: for a {'batched 3-D' if batched else 'unbatched 2-D'} query, {label} must be "
-                             f"{len(q)}-D too, but it is {t.text()}", related_to_input=True)
-            return Attended(None, None, None)
-    Q, K, V = layout(q), layout(k), layout(v)
+    Q, K, V = (seq_batch_features(t, batched, m.batch_first) for t in (q, k, v))
     L, N, Eq = Q.dims
     ok = check_masks_rank(c, m, name, batched, key_padding_mask, attn_mask, Q, K)
     if is_causal is True and attn_mask is None:
@@ -145,11 +128,36 @@ def attend(c: Ctx, m: Mha, q: Any, k: Any, v: Any, key_padding_mask: Any = None,
         ok = False
     S = K[0] if K is not None else UNKNOWN
     ok = check_masks_size(c, m, name, batched, key_padding_mask, attn_mask, L, S, N) and ok
-    if not ok:
-        return Attended(None, None, None)
+    return attended(m, batched, L, N, S, need_weights, average) if ok else Attended(None, None, None)
+
+
+def same_ranks(c: Ctx, name: str, q: Shape, k: Any, v: Any) -> bool:
+    """_mha_shape_check: a 2-D (unbatched) or 3-D query, and key and value of the same rank."""
+    if len(q) not in (2, 3):
+        c.error("SL110", f"{name}: query should be unbatched 2-D or batched 3-D, but it is {q.text()}",
+                related_to_input=True)
+        return False
+    for label, t in (("key", k), ("value", v)):
+        if isinstance(t, Shape) and not t.open_rank and len(t) != len(q):
+            c.error("SL110", f"{name}: for a {'batched 3-D' if len(q) == 3 else 'unbatched 2-D'} query, {label} must "
+                             f"be {len(q)}-D too, but it is {t.text()}", related_to_input=True)
+            return False
+    return True
+
+
+def seq_batch_features(s: Any, batched: bool, batch_first: bool) -> Optional[Shape]:
+    """A tensor in the (L, N, E) layout F.multi_head_attention_forward works in (None when unknown)."""
+    if not isinstance(s, Shape) or s.open_rank:
+        return None
+    if batched and batch_first and len(s) == 3:
+        return Shape.of([s[1], s[0], s[2]])
+    return Shape.of([s[0], 1, s[1]]) if not batched and len(s) == 2 else s
+
+
+def attended(m: Mha, batched: bool, L, N, S, need_weights: Any, average: Any) -> Attended:
+    """The output, the weights (S' = S + 1 for bias_k/bias_v + 1 for the zero column) and the MACs."""
     out = Shape.of([N, L, m.E] if m.batch_first and batched else [L, N, m.E] if batched else [L, m.E])
-    extra = int(m.bias_kv) + int(m.zero_attn)
-    S2 = S + extra if is_known(S) else UNKNOWN
+    S2 = S + int(m.bias_kv) + int(m.zero_attn) if is_known(S) else UNKNOWN
     weights = None
     if need_weights is True and isinstance(average, bool):
         per_head = [] if average else [m.heads]

@@ -456,30 +456,32 @@ def adaptive_log_softmax(c: Ctx) -> None:
     x, t = c.call_arg("input_"), c.call_arg("target_")
     if not isinstance(x, Shape) or not isinstance(t, Shape) or x.open_rank or t.open_rank:
         return c.unknown_output("the input or target shape is unknown")
-    if len(t) == 1:
-        if len(x) != 2:
-            c.error("SL110", f"AdaptiveLogSoftmaxWithLoss: a 1-D target expects a 2-D input, got {x.text()}",
-                    related_to_input=True)
-            return c.unknown_output("bad input rank")
-        if is_known(x[0]) and is_known(t[0]) and x[0] != t[0]:
-            c.error("SL110", f"AdaptiveLogSoftmaxWithLoss: input {x.text()} and target {t.text()} should have the same "
-                             f"size in the batch dimension", related_to_input=True)
-            return c.unknown_output("batch mismatch")
-    elif len(t) == 0:
-        if len(x) != 1:
-            c.error("SL110", f"AdaptiveLogSoftmaxWithLoss: a 0-D target expects a 1-D input, got {x.text()}",
-                    related_to_input=True)
-            return c.unknown_output("bad input rank")
-    else:
-        c.error("SL110", f"AdaptiveLogSoftmaxWithLoss: 0-D or 1-D target expected, got {t.text()}",
-                related_to_input=True)
-        return c.unknown_output("bad target rank")
-    if fin is not None and is_known(x[-1]) and x[-1] != fin:
-        c.error("SL106", f"AdaptiveLogSoftmaxWithLoss expects in_features={fin}, but the input {x.text()} has "
-                         f"{x[-1]}", related_to_input=True)
-        return c.unknown_output("feature mismatch")
+    if not asm_inputs_fit(c, x, t, fin):
+        return c.unknown_output("the input or target does not fit the layer")
     c.out = Shape.of(list(t.dims))
     c.outputs = (c.out, Shape.of([]))
+
+
+def asm_inputs_fit(c: Ctx, x: Shape, t: Shape, fin: Optional[int]) -> bool:
+    """AdaptiveLogSoftmaxWithLoss.forward: a 1-D target with a 2-D input of the same batch, or a 0-D target with
+    a 1-D input; in_features features (the head Linear)."""
+    name = "AdaptiveLogSoftmaxWithLoss"
+    if len(t) > 1:
+        c.error("SL110", f"{name}: 0-D or 1-D target expected, got {t.text()}", related_to_input=True)
+        return False
+    if len(x) != len(t) + 1:
+        c.error("SL110", f"{name}: a {len(t)}-D target expects a {len(t) + 1}-D input, got {x.text()}",
+                related_to_input=True)
+        return False
+    if len(t) == 1 and is_known(x[0]) and is_known(t[0]) and x[0] != t[0]:
+        c.error("SL110", f"{name}: input {x.text()} and target {t.text()} should have the same size in the batch "
+                         f"dimension", related_to_input=True)
+        return False
+    if fin is not None and is_known(x[-1]) and x[-1] != fin:
+        c.error("SL106", f"{name} expects in_features={fin}, but the input {x.text()} has {x[-1]}",
+                related_to_input=True)
+        return False
+    return True
 
 
 def check_cutoffs(c: Ctx, cutoffs: Any, n: Optional[int]) -> Optional[list]:
