@@ -26,7 +26,7 @@ MAX_STATEMENT_CHARS = 1_000_000
 class Code:
     """The parsed statements of one chunk. `offset` is added to an ast line number to get the file line."""
 
-    __slots__ = ("chunk", "body", "offset", "lines", "error")
+    __slots__ = ("chunk", "body", "offset", "lines", "error", "external")
 
     def __init__(self, chunk: Chunk, body: list, offset: int, lines: list, error: Optional[str]) -> None:
         self.chunk = chunk
@@ -34,12 +34,17 @@ class Code:
         self.offset = offset
         self.lines = lines          # the whole file's lines
         self.error = error
+        # The interpreter, for the code of another file (loader.py): its positions mean nothing in the
+        # analysed file, so they are the analysed file's line that called into it (Interp.anchor()).
+        self.external = None
 
     @property
     def first_line(self) -> int:
         return self.chunk.start_line + 1
 
     def span(self, node) -> Span:
+        if self.external is not None:
+            return self.external.anchor()
         line = getattr(node, "lineno", None) if node is not None else None
         if line is None:
             first = self.chunk.start_line + 1
@@ -62,6 +67,13 @@ class Code:
         """The node's source text on one line, cut at `limit` characters."""
         if node is None or getattr(node, "lineno", None) is None:
             return "<expr>"
+        if self.external is not None:   # the other file's own text
+            try:
+                raw = ast.get_source_segment(self.chunk.text, node) or "<expr>"
+            except Exception:
+                raw = "<expr>"
+            text = " ".join(raw.split())
+            return text if len(text) <= limit else text[: limit - 1] + "…"
         s = self.span(node)
         if s.line < 1 or s.end_line > len(self.lines):
             return "<expr>"

@@ -54,18 +54,35 @@ def call(it, name: str, args: list, kwargs: dict, node, frame, star):
             return apply_merge(it, layer, args[0] if args else kwargs.get("inputs"), node, frame)
         if "." not in rest and rest[:1].isupper():
             return M.leaf(it, "keras", name, args, kwargs, star, node, frame)
+    if name in ("keras.backend.image_data_format", "keras.config.image_data_format"):
+        return "channels_last"   # Keras' default (keras.json may change it; shapelens reads no config)
+    if name in ("keras.backend.is_keras_tensor", "keras.utils.is_keras_tensor"):
+        t = args[0] if args else None
+        return isinstance(t, Tensor) and (t.node is not None or t.is_input)
     if name.startswith(("keras.ops.", "keras.activations.", "keras.backend.", "keras.random.")):
         return _ops(it, name, args, kwargs, node, frame, star)
     if name.startswith("keras.applications."):
-        why = f"`{name}()` builds a model from Keras' own sources, which shapelens does not read"
-        mod = M.opaque(it, why, node, frame, "keras")
-        return mod
+        return _application(it, name, args, kwargs, node, frame, star)
     if name.startswith(("keras.utils.", "keras.saving.", "keras.optimizers.", "keras.losses.", "keras.metrics.",
                         "keras.callbacks.", "keras.initializers.", "keras.regularizers.", "keras.constraints.")):
         return Opaque(f"`{name}()` is not part of the model's shapes")
     from .natives import unfollowed
 
     return unfollowed(it, name, args, kwargs, node, frame)
+
+
+def _application(it, name: str, args, kwargs, node, frame, star):
+    """keras.applications.ResNet50(...): Keras' own model code, read from the installed Keras when there is
+    one (loader.py), and run like the file's code."""
+    loader = it.unit.loader
+    module, _, attr = name.rpartition(".")
+    found = loader.absolute(module) if loader is not None else None
+    if found is not None and not isinstance(found, Unknown):
+        fn = loader.attribute(found, attr)
+        if not isinstance(fn, Unknown):
+            return it.call(fn, args, kwargs, node, frame, star)
+    why = f"`{name}()` builds a model from Keras' sources, which are not installed here"
+    return M.opaque(it, why, node, frame, "keras")
 
 
 def _tensorflow(it, name: str, args, kwargs, node, frame, star):
@@ -266,26 +283,49 @@ def layer_key(layer, i: int) -> str:
 
 
 def graph_layers(ins: list, outs: list) -> tuple:
-    """The layers between the inputs and the outputs (each once, in the order they were applied) and the
-    tensors on the way."""
+    """The layers between the inputs and the outputs, each once, in the order Keras lists them
+    (keras/src/ops/function.py map_graph: by depth from the inputs, then by first visit of a depth-first
+    walk back from the outputs), and the tensors on the way."""
     stop = {id(t) for t in ins}
-    seen, nodes, found = set(), [], []
-    stack = list(outs) + list(ins)
-    while stack:
-        t = stack.pop()
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        found.append(t)
-        if id(t) in stop or t.node is None:
-            continue
-        nodes.append(t.node)
-        stack.extend(t.node.inputs)
-    layers, ids = [], set()
-    for n in sorted(nodes, key=lambda n: n.seq):
-        if n.mod is not None and id(n.mod) not in ids:
-            ids.add(id(n.mod))
-            layers.append(n.mod)
+    finished, order, index = set(), [], {}
+    found: list = []
+    seen: set = set()
+
+    def visit(t) -> None:
+        if id(t) not in seen:
+            seen.add(id(t))
+            found.append(t)
+        node = t.node
+        if node is None or id(t) in stop or id(node) in finished:
+            return
+        op = node.mod if node.mod is not None else node
+        index.setdefault(id(op), (len(index), op))
+        finished.add(id(node))
+        for x in node.inputs:
+            visit(x)
+        order.append(node)
+
+    for t in outs:
+        visit(t)
+    for t in ins:
+        if id(t) not in seen:
+            seen.add(id(t))
+            found.append(t)
+    node_depth: dict = {}
+    op_depth: dict = {}
+    in_graph = {id(n) for n in order}
+    for node in reversed(order):
+        depth = node_depth.setdefault(id(node), 0)
+        op = node.mod if node.mod is not None else node
+        depth = max(depth, op_depth.get(id(op), 0))
+        op_depth[id(op)] = depth
+        node_depth[id(node)] = depth
+        for x in node.inputs:
+            parent = x.node
+            if parent is not None and id(parent) in in_graph and id(x) not in stop:
+                node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    ops = sorted(index.values(), key=lambda p: (-op_depth.get(id(p[1]), 0), p[0]))
+    layers = [op for _, op in ops if isinstance(op, M.Mod)]
     return layers, found
 
 
@@ -309,6 +349,65 @@ def call_functional(it, mod: M.Mod, args: list, kwargs: dict, node, frame):
                                                          f"{o.shape.text() if o.shape else '?'}")), given, mod)
                for o in outs]
     return results[0] if len(results) == 1 else results
+
+
+# ====================================================================== nested models and custom layers
+
+def linked(args: list, kwargs: dict) -> bool:
+    """Is any argument a Keras graph tensor (a functional model is being built)?"""
+    stack = list(args) + list(kwargs.values())
+    while stack:
+        v = stack.pop()
+        if isinstance(v, Tensor):
+            if v.node is not None or v.is_input:
+                return True
+        elif isinstance(v, (list, tuple)):
+            stack.extend(v)
+        elif isinstance(v, dict):
+            stack.extend(v.values())
+    return False
+
+
+def _unlinked(v, found: list):
+    """The arguments with every graph tensor replaced by a fresh tensor of its shape (what a model does
+    inside is not part of the outer graph), collecting the originals."""
+    if isinstance(v, Tensor):
+        found.append(v)
+        return Tensor(v.shape, v.reason, v.origin, v.producer)
+    if isinstance(v, list):
+        return [_unlinked(x, found) for x in v]
+    if isinstance(v, tuple):
+        return tuple(_unlinked(x, found) for x in v)
+    if isinstance(v, dict):
+        return {k: _unlinked(x, found) for k, x in v.items()}
+    return v
+
+
+def _relink(it, v, inputs: list, mod):
+    if isinstance(v, Tensor):
+        return link(it, Tensor(v.shape, v.reason, v.origin, v.producer), inputs, mod)
+    if isinstance(v, list):
+        return [_relink(it, x, inputs, mod) for x in v]
+    if isinstance(v, tuple):
+        return tuple(_relink(it, x, inputs, mod) for x in v)
+    if isinstance(v, dict):
+        return {k: _relink(it, x, inputs, mod) for k, x in v.items()}
+    return v
+
+
+def as_one_node(it, mod: M.Mod, args: list, kwargs: dict, node, frame, inside):
+    """A Keras model or custom layer called on graph tensors is one layer of the graph (as Keras records
+    it): it runs on copies of its inputs, and its outputs are linked to its inputs through it."""
+    found: list = []
+    inner_args = _unlinked(list(args), found)
+    inner_kwargs = _unlinked(dict(kwargs), found)
+    out = inside(it, mod, inner_args, inner_kwargs, node, frame)
+    if mod.built is None:
+        first = found[0].shape if found else None
+        mod.built = (None, first)
+        mod.attrs["__first__"] = (first, out.shape if isinstance(out, Tensor) else None)
+    mod.calls += 1
+    return _relink(it, out, found, mod)
 
 
 # ====================================================================== layers

@@ -24,6 +24,7 @@ from typing import Any, Optional
 from ..shapes import Shape
 from . import natives, pybuiltins
 from .code import Code
+from .loader import LazyImport, ModuleValue
 from .objects import (MISSING, BoundMethod, Break, BudgetSpent, ClassMethod, Continue, Function, Instance,
                       Native, NativeMethod, Opaque, Partial, Property, Raise, Return, StaticMethod, Super, Tensor,
                       Unknown, UserClass)
@@ -36,7 +37,8 @@ STEP_LIMIT = 300_000      # statements, calls, iterations and literal elements o
 
 
 class Frame:
-    __slots__ = ("kind", "code", "vars", "globals", "outer", "fn", "info", "returns", "self_obj", "record")
+    __slots__ = ("kind", "code", "vars", "globals", "outer", "fn", "info", "returns", "self_obj", "record",
+                 "module")
 
     def __init__(self, kind: str, code: Code, vars_: dict, globals_: dict, outer=None, fn=None, info=None) -> None:
         self.kind = kind            # "module" | "function" | "class" | "comp"
@@ -49,6 +51,7 @@ class Frame:
         self.returns: list = []     # values returned on paths that were not certain (merged at the end)
         self.self_obj = None
         self.record = False         # record the tensors its statements make (forward/call steps)
+        self.module = None          # loader.ModuleValue of another file's module frame
 
 
 class Region:
@@ -82,6 +85,14 @@ class Interp:
         self.steps += n
         if self.steps > self.limit:
             raise BudgetSpent(f"the analysis budget of {self.limit:,} steps is spent")
+
+    def anchor(self):
+        """Where, in the analysed file, the code of another file runs from: the innermost call made from
+        the analysed file (every position in another file maps to it)."""
+        for span in reversed(self.calls):
+            if span is not None:
+                return span
+        return self.unit.anchor_default
 
     def next_serial(self) -> int:
         self.serial += 1
@@ -184,23 +195,49 @@ class Interp:
     def s_Import(self, s: ast.Import, frame: Frame) -> None:
         for alias in s.names:
             if alias.asname:
-                value = natives.imported(alias.name)
-                self.store(alias.asname, value, frame)
+                self.store(alias.asname, self.import_module(alias.name, 0, frame), frame)
             else:
                 top = alias.name.split(".")[0]
-                self.store(top, natives.imported(top), frame)
+                self.store(top, self.import_module(top, 0, frame), frame)
 
     def s_ImportFrom(self, s: ast.ImportFrom, frame: Frame) -> None:
         module = s.module or ""
         for alias in s.names:
             if alias.name == "*":
-                natives.star_import(self, module, s.level, frame)
+                self.star_import(module, s.level, frame)
                 continue
-            if s.level:
-                value = Opaque(f"`{alias.name}` is imported from `{'.' * s.level}{module}`, another file")
-            else:
-                value = natives.imported(f"{module}.{alias.name}")
-            self.store(alias.asname or alias.name, value, frame)
+            self.store(alias.asname or alias.name, self.import_name(module, s.level, alias.name, frame), frame)
+
+    def import_module(self, name: str, level: int, frame: Frame):
+        """`import name`: a library's Native, or another file read when first used (loader.LazyImport)."""
+        if not level and not self.unit.loader.might_read(name):
+            return natives.imported(name)
+        return LazyImport(name, level, None, self._package(frame))
+
+    def import_name(self, module: str, level: int, name: str, frame: Frame):
+        if not level and not self.unit.loader.might_read(module):
+            return natives.imported(f"{module}.{name}")
+        return LazyImport(module, level, name, self._package(frame))
+
+    def star_import(self, module: str, level: int, frame: Frame) -> None:
+        loader = self.unit.loader
+        source = None
+        if level or loader.might_read(module):
+            source = loader.resolve(LazyImport(module, level, None, self._package(frame)))
+        if isinstance(source, ModuleValue):
+            names = source.globals.get("__all__")
+            names = names if isinstance(names, (list, tuple)) else [n for n in source.globals if not n.startswith("_")]
+            for n in names:
+                if isinstance(n, str) and n in source.globals:
+                    self.store(n, source.globals[n], frame)
+        elif not level:
+            natives.star_import(self, module, level, frame)
+
+    def _package(self, frame: Frame):
+        mod = frame.module
+        if mod is None:
+            return None
+        return mod.package or _dir_of(mod.path)
 
     def s_FunctionDef(self, s, frame: Frame) -> None:
         defaults = [self.eval(d, frame) for d in s.args.defaults]
@@ -588,6 +625,12 @@ class Interp:
         frame.vars[name] = value
 
     def load(self, name: str, frame: Frame):
+        v = self._load(name, frame)
+        if type(v) is LazyImport:
+            v = self.unit.loader.resolve(v)
+        return v
+
+    def _load(self, name: str, frame: Frame):
         kind = frame.kind
         if kind == "function":
             if name in frame.info.locals:
@@ -606,7 +649,7 @@ class Interp:
             v = frame.vars.get(name, MISSING)
             if v is not MISSING:
                 return v
-            return self.load(name, frame.outer)
+            return self._load(name, frame.outer)
         elif kind == "class":
             v = frame.vars.get(name, MISSING)
             if v is not MISSING:
@@ -1100,6 +1143,12 @@ def _qualname(frame: Frame) -> str:
     if frame.fn is not None and hasattr(frame.fn, "qualname"):
         return f"{frame.fn.qualname}.<locals>"
     return "<locals>"
+
+
+def _dir_of(path):
+    import os
+
+    return os.path.dirname(path) if path else None
 
 
 def _hashable(v) -> bool:

@@ -24,9 +24,10 @@ from ..shapes import Shape
 from . import keras as K
 from . import modules as M
 from .code import code_of
+from .loader import Loader
 from .machine import Frame, Interp
-from .objects import (BudgetSpent, Break, Continue, Function, Opaque, Param, Raise, Return, Tensor, Unknown,
-                      UserClass)
+from .objects import (MISSING, BudgetSpent, Break, Continue, Function, Opaque, Param, Raise, Return, Tensor,
+                      Unknown, UserClass)
 
 DIRECTIVE_RE = re.compile(r"#\s*shapelens:\s*input\s*=\s*(\(.*\)|\[.*\])")
 BUILD_BUDGET = 300_000      # steps for the module-level statements of a unit
@@ -65,6 +66,13 @@ class Recorder:
     def merge_call(self, mod, shape, out, span) -> None:
         self.merges.setdefault(id(mod), (shape, out))
 
+    def module_call(self, mod, x, out) -> None:
+        """A module of the file's classes called (its first call: input and output, for a module without
+        children, which is a leaf of named_modules())."""
+        if id(mod) not in self.merges:
+            shape = x.shape if isinstance(x, Tensor) else None
+            self.merges[id(mod)] = (shape, out.shape if isinstance(out, Tensor) else None)
+
 
 class Unit:
     """One unit of a file: its statements, what they bind, and the records found."""
@@ -84,6 +92,8 @@ class Unit:
         self.globals: dict = {}
         self.frameworks: set = set()
         self.budget_problem: Optional[str] = None
+        self.loader: Optional[Loader] = None
+        self.anchor_default = Span(1, 1, 1, 1)   # where another file's code lands with no call to anchor it
 
     # ------------------------------------------------------------------ hooks from the interpreter
     def report(self, span, code: str, severity: str, message: str, related=None) -> None:
@@ -96,9 +106,10 @@ class Unit:
         at module level or in a top-level function (a builder), not in a method (a part of its object)."""
         if isinstance(value, Tensor) and (value.node is not None or value.is_input) and value.step_span is None:
             value.step_span = frame.code.span(stmt)
-        if type(value) is not M.Mod or it.recorder is not None:
+        if type(value) is not M.Mod or it.recorder is not None or frame.code.external is not None:
             return
-        if frame.kind != "module" and (frame.kind != "function" or frame.fn.owner is not None):
+        if frame.kind != "module" and (frame.kind != "function" or frame.fn.owner is not None or
+                                       frame.fn.outer is not None):
             return
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
         for t in targets:
@@ -110,7 +121,7 @@ class Unit:
                                       frame.code.span(stmt.value)))
 
     def defined(self, it, value, frame) -> None:
-        if frame.kind != "module":
+        if frame.kind != "module" or frame.code.external is not None:
             return
         if isinstance(value, Function):
             self.functions.append(value)
@@ -119,7 +130,7 @@ class Unit:
 
     def step(self, it, stmt, frame, value) -> None:
         rec = it.recorder
-        if rec is None or not isinstance(value, Tensor):
+        if rec is None or not isinstance(value, Tensor) or frame.code.external is not None:
             return
         span = frame.code.span(stmt)
         count = rec.step_counts.get(span, 0) + 1
@@ -164,6 +175,7 @@ class Unit:
     def run(self) -> tuple:
         it = Interp(self)
         it.limit = BUILD_BUDGET
+        self.loader = Loader(it, self.path)
         frame = None
         for chunk in self.chunks:
             code = code_of(chunk, self.lines)
@@ -284,6 +296,7 @@ class Unit:
         return models
 
     def _record(self, it: Interp, frame: Frame, name: str, mod: M.Mod, name_span, line, origin) -> ModelRecord:
+        self.anchor_default = name_span or mod.span or self.anchor_default
         kind = {M.SEQUENTIAL: "sequential", M.FUNCTIONAL: "functional", M.LEAF: "layer"}.get(mod.kind, "module")
         if mod.cls is not None:
             kind = "module"
@@ -485,6 +498,9 @@ def layer_records(it: Interp, root: M.Mod, rec: Recorder, names: dict) -> list:
             if mod.cls is not None or mod.kind != M.OPAQUE:
                 r.type = mod.type_name
             out.append(r)
+        elif mod.cls is not None and mod is not root and not _children(mod):
+            out.append(custom_leaf_record(mod, rec, _shown_name(path, mod, root.kind), leaf_depth))
+            continue   # its own parameters are in its row
         if mod.problem is not None and mod is not root:
             r = LayerRecord(mod.span or root.span, mod.type_name, path or None, depth=leaf_depth,
                             unknown_reasons=[mod.problem.reason])
@@ -509,6 +525,29 @@ def _shown_name(path: str, mod: M.Mod, root_kind: str) -> Optional[str]:
     if not path or all(part.isdigit() for part in path.split(".")):
         return mod.layer_name
     return path
+
+
+def custom_leaf_record(mod: M.Mod, rec: Recorder, name: Optional[str], depth: int) -> LayerRecord:
+    """A module of the file's own class with no modules inside (`class Swish(nn.Module)`, a Keras custom
+    layer): a leaf of the model, with the parameters it holds itself."""
+    r = LayerRecord(mod.span, mod.type_name, name, depth=depth)
+    first = rec.merges.get(id(mod)) or mod.attrs.get("__first__")
+    if first is not None:
+        r.input_shape, r.output_shape = first
+    params = list({id(p): p for p in mod.params.values() if isinstance(p, Param)}.values())
+    counts = [p.numel() for p in params]
+    build = mod.cls.lookup("build")[0] if mod.framework == "keras" else MISSING
+    if build is not MISSING and "__built__" not in mod.attrs:
+        r.unknown_reasons = ["never called: Keras makes a layer's weights (its build()) on its first call"]
+        r.trainable = r.non_trainable = 0
+    elif any(c is None for c in counts):
+        r.unknown_reasons = [next(p.reason for p in params if p.numel() is None) or "a parameter's shape is unknown"]
+        r.trainable = r.non_trainable = None
+    else:
+        r.trainable = sum(c for p, c in zip(params, counts) if p.requires_grad is not False)
+        r.non_trainable = sum(c for p, c in zip(params, counts) if p.requires_grad is False)
+    r.macs = 0 if not params else None
+    return r
 
 
 def param_record(p: Param, name: str, owner: M.Mod, depth: int) -> LayerRecord:
@@ -542,7 +581,9 @@ def leaf_record(it: Interp, mod: M.Mod, rec: Recorder, name: Optional[str], dept
         return r
     hit = rec.first.get(id(mod))
     if mod.framework == "keras":
-        ctx, shape = (hit[0], hit[1]) if hit is not None else (mod.built if mod.built is not None else (None, None))
+        # a Keras layer's weights are made by its first call ever (built), whichever model made it
+        ctx, shape = mod.built if mod.built is not None and mod.built[0] is not None else \
+            ((hit[0], hit[1]) if hit is not None else (None, None))
         if ctx is None:
             r.trainable = r.non_trainable = r.macs = 0
             r.unknown_reasons = ["never called: Keras creates a layer's weights on its first call"]

@@ -253,6 +253,16 @@ def report_info(it, span, message: str) -> None:
 
 def call_mod(it, mod: Mod, args: list, kwargs: dict, node, frame) -> Any:
     kind = mod.kind
+    if mod.framework == "keras" and (mod.cls is not None or kind == SEQUENTIAL):
+        from . import keras
+
+        if keras.linked(args, kwargs):   # a model or custom layer in a functional graph: one node of it
+            return keras.as_one_node(it, mod, args, kwargs, node, frame, _call_inside)
+    return _call_inside(it, mod, args, kwargs, node, frame)
+
+
+def _call_inside(it, mod: Mod, args: list, kwargs: dict, node, frame) -> Any:
+    kind = mod.kind
     if mod.cls is not None:
         return call_user(it, mod, args, kwargs, node, frame)
     if kind == LEAF or kind == "merge":
@@ -309,15 +319,21 @@ def call_user(it, mod: Mod, args: list, kwargs: dict, node, frame) -> Any:
     from .objects import MISSING
 
     method = "forward" if mod.framework == "torch" else "call"
+    if mod.framework == "keras" and "__built__" not in mod.attrs:
+        keras_build(it, mod, args, kwargs, node, frame)
     fn, owner = mod.cls.lookup(method)
     if fn is MISSING or fn is None:
         fn, owner = mod.cls.lookup("__call__")
     if fn is not MISSING and fn is not None:
         bound = bind_class_value(fn, mod, mod.cls)
         if hasattr(bound, "fn") and hasattr(bound, "obj"):
-            return it.call_function(bound.fn, [mod] + list(args), kwargs, node, frame,
-                                    record=it.recorder is not None and it.recorder.records(mod), self_obj=mod)
-        return it.call(bound, list(args), kwargs, node, frame)
+            out = it.call_function(bound.fn, [mod] + list(args), kwargs, node, frame,
+                                   record=it.recorder is not None and it.recorder.records(mod), self_obj=mod)
+        else:
+            out = it.call(bound, list(args), kwargs, node, frame)
+        if it.recorder is not None:
+            it.recorder.module_call(mod, first_tensor(args, kwargs), out)
+        return out
     native = mod.cls.native or ""
     if native == "torch.nn.Sequential" or native == "keras.Sequential":
         return call_chain(it, mod, args, kwargs, node, frame)
@@ -327,6 +343,32 @@ def call_user(it, mod: Mod, args: list, kwargs: dict, node, frame) -> Any:
     why = f"`{mod.cls.name}` has no {method}() method"
     report_info(it, frame.code.span(node), f"{why}: the result is unknown")
     return Tensor(None, why) if x is not None else Unknown(why)
+
+
+def keras_build(it, mod: Mod, args: list, kwargs: dict, node, frame) -> None:
+    """Keras builds a layer on its first call: Layer.__call__ runs the class's build(input_shape) first,
+    where custom layers make their weights (add_weight)."""
+    from .objects import Function
+
+    mod.attrs["__built__"] = True
+    build, _ = mod.cls.lookup("build")
+    if not isinstance(build, Function):
+        return
+    x = args[0] if args else next(iter(kwargs.values()), None)
+    it.call_function(build, [mod, _shape_value(x)], {}, node, frame)
+
+
+def _shape_value(x):
+    """What build() receives: the input's shape as a tuple (None for the batch), or a list of them."""
+    if isinstance(x, Tensor):
+        if x.shape is None or x.shape.open_rank:
+            return Unknown("the input shape of build() is unknown")
+        from .tensors import dim_value
+
+        return tuple(None if d is None else dim_value(d) for d in x.shape.dims)
+    if isinstance(x, (list, tuple)):
+        return [_shape_value(v) for v in x]
+    return Unknown("the input shape of build() is unknown")
 
 
 def apply_leaf(it, mod: Mod, args: list, kwargs: dict, node, frame) -> Any:

@@ -13,6 +13,7 @@ import operator
 from typing import Any
 
 from . import natives
+from .loader import ModuleValue
 from .objects import (MISSING, BoundMethod, ClassMethod, Function, Instance, Native, NativeMethod, Opaque, Param,
                       Partial, Property, StaticMethod, Super, Tensor, Unknown, UserClass)
 
@@ -65,6 +66,8 @@ def get_attr(it, obj, name: str, node, frame):
         if t in (int, float) and name in ("real", "imag"):
             return getattr(obj, name)
         return Unknown(f"`{type(obj).__name__}.{name}` is not followed")
+    if t is ModuleValue:
+        return it.unit.loader.attribute(obj, name)
     if t is Function:
         if name == "__name__":
             return obj.name

@@ -564,8 +564,50 @@ ARRAY_FACTORIES = {"numpy.zeros": "first", "numpy.ones": "first", "numpy.empty":
                    "tensorflow.random.normal": "first", "tensorflow.random.uniform": "first"}
 
 
+def _numbers(values) -> bool:
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
+def numpy_constant(name: str, args: list, kwargs: dict):
+    """NumPy on plain numbers, as the model-building code uses it (np.linspace(0, rate, n) for drop-path
+    schedules, np.prod of a shape, np.sqrt): the values, as Python lists and numbers. None: not this."""
+    short = name.rsplit(".", 1)[-1]
+    if short == "linspace" and 2 <= len(args) <= 3 and _numbers(args):
+        start, stop = float(args[0]), float(args[1])
+        num = args[2] if len(args) > 2 else kwargs.get("num", 50)
+        if not isinstance(num, int) or not 0 <= num <= 100_000 or kwargs.keys() - {"num"}:
+            return None
+        if num == 1:
+            return [start]
+        step = (stop - start) / (num - 1)
+        return [start + i * step for i in range(num - 1)] + [stop] if num else []
+    if short == "arange" and 1 <= len(args) <= 3 and all(isinstance(a, int) for a in args) and not kwargs:
+        r = range(*args)
+        return list(r) if len(r) <= 100_000 else None
+    if short in ("sqrt", "floor", "ceil", "log", "log2", "exp") and len(args) == 1 and _numbers(args):
+        try:
+            return float(getattr(math, short)(args[0]))
+        except (ValueError, OverflowError):
+            return None
+    if short in ("prod", "sum", "cumsum") and len(args) == 1 and isinstance(args[0], (list, tuple)) and \
+            _numbers(args[0]):
+        if short == "cumsum":
+            out, total = [], 0
+            for v in args[0]:
+                total += v
+                out.append(total)
+            return out
+        return math.prod(args[0]) if short == "prod" else sum(args[0])
+    if short in ("round", "int", "float") and len(args) == 1 and _numbers(args):
+        return {"round": round, "int": int, "float": float}[short](args[0])
+    return None
+
+
 def array_call(it, name: str, args: list, kwargs: dict, node, frame, star) -> Any:
     how = ARRAY_FACTORIES.get(name)
+    constant = numpy_constant(name, args, kwargs) if how is None and name.startswith("numpy.") else None
+    if constant is not None:
+        return it.born(constant) if isinstance(constant, list) else constant
     if how is None:
         if name in ("numpy.prod",) and args:
             items = it.iterate(args[0], node, frame)
