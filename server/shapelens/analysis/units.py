@@ -160,12 +160,20 @@ def group(chunks: list[Chunk], lines: list[str]) -> list[list[int]]:
     for old_signature, old_units in _GROUPS:
         if old_signature == signature:  # an edit inside a statement rarely changes what it binds or reads
             return old_units
-    units = _group(signature)
+    if any(_SELF_ALIAS.search(c.text) for c in chunks if "__name__" in c.text):
+        units = [[i for i, n in enumerate(signature) if n is not None]]
+    else:
+        units = _group(signature)
     _GROUPS.append((signature, units))
     return units
 
 
 _GROUPS: "deque[tuple[list, list]]" = deque(maxlen=8)
+
+
+# `d2l = sys.modules[__name__]`: the module reaches its own names through an alias (`d2l.Classifier`), so
+# which statement reads which name is no longer in the text: such a file is one unit.
+_SELF_ALIAS = re.compile(r"sys\.modules\s*\[\s*__name__\s*\]")
 
 
 def _signature(chunk: Chunk, lines: list[str]) -> Optional[Names]:

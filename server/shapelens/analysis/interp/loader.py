@@ -249,6 +249,7 @@ class Loader:
         frame = Frame("module", code, mod.globals, mod.globals)
         frame.module = mod
         it = self.it
+        it.frames.append(frame)
         saved = (it.limit, it.quiet)
         start = it.steps
         it.limit = it.steps + min(MODULE_BUDGET, LOADER_BUDGET - self.spent)
@@ -263,6 +264,7 @@ class Loader:
             mod.globals["__incomplete__"] = Unknown(f"`{mod.name}` is too large to read whole")
         finally:
             it.limit, it.quiet = saved
+            it.frames.pop()
             self.spent += it.steps - start
 
     # ------------------------------------------------------------------ attributes

@@ -79,6 +79,7 @@ class Interp:
         self.recorder = None        # models.Recorder while a model's forward runs for its records
         self.quiet = 0              # > 0: findings are not reported (a torch module called while building)
         self.open_regions: list = []   # (frame, depth) of regions opened by an uncertain return/break/continue
+        self.frames: list = []      # the running frames, outermost first (inspect.currentframe())
 
     # ================================================================== budget
     def tick(self, n: int = 1) -> None:
@@ -1003,6 +1004,7 @@ class Interp:
             return _result_unknown(args, problem)
         self.depth += 1
         self.calls.append(frame.code.span(node) if node is not None else None)
+        self.frames.append(new)
         try:
             if isinstance(fn.node, ast.Lambda):
                 result = self.eval(fn.node.body, new)
@@ -1019,6 +1021,7 @@ class Interp:
         finally:
             self.depth -= 1
             self.calls.pop()
+            self.frames.pop()
             self.close_regions(new)
         if new.returns:
             reason = f"`{fn.qualname}()` returns on a path known only at run time"

@@ -168,6 +168,16 @@ class Unit:
         else:
             self.example(it, mod, [Tensor(Shape.of(list(size)))], "torchinfo summary()")
 
+    def self_module(self, frame):
+        """The analysed file as a module object (its own globals), for `sys.modules[__name__]`."""
+        if frame.module is not None:
+            return frame.module
+        from .loader import ModuleValue
+
+        mod = ModuleValue("__main__", self.path, None)
+        mod.globals = frame.globals
+        return mod
+
     def guess_framework(self) -> str:
         return "keras" if "keras" in self.frameworks and "torch" not in self.frameworks else "torch"
 
@@ -181,6 +191,7 @@ class Unit:
             code = code_of(chunk, self.lines)
             if frame is None:
                 frame = Frame("module", code, self.globals, self.globals)
+                it.frames.append(frame)
             frame.code = code
             self._note_frameworks(chunk.text)
             if self.budget_problem is None:

@@ -21,8 +21,8 @@ from typing import Any, Optional
 
 from ...frameworks import catalogs
 from . import modules as M
-from .objects import (MISSING, BoundMethod, ClassMethod, Function, Instance, Native, NativeMethod, Opaque, Param,
-                      Partial, Property, StaticMethod, Super, Tensor, Unknown, UserClass)
+from .objects import (MISSING, BoundMethod, ClassMethod, FrameRef, Function, Instance, Native, NativeMethod, Opaque,
+                      Param, Partial, Property, StaticMethod, Super, Tensor, Unknown, UserClass)
 
 _TENSORS = None
 
@@ -564,13 +564,49 @@ def _none(it, args, kwargs, node, frame, star):
     return None
 
 
+def _currentframe(it, args, kwargs, node, frame, star):
+    for i in range(len(it.frames) - 1, -1, -1):
+        if it.frames[i] is frame:
+            return FrameRef(frame, i)
+    return FrameRef(frame, len(it.frames))
+
+
+def _getargvalues(it, args, kwargs, node, frame, star):
+    ref = args[0] if args else None
+    if not isinstance(ref, FrameRef):
+        return Unknown("getargvalues() of a frame the analysis does not follow")
+    f = ref.frame
+    names = []
+    fn = getattr(f, "fn", None)
+    if isinstance(fn, Function):
+        a = fn.node.args
+        names = [p.arg for p in a.posonlyargs + a.args + a.kwonlyargs]
+        varargs = a.vararg.arg if a.vararg else None
+        varkw = a.kwarg.arg if a.kwarg else None
+    else:
+        varargs = varkw = None
+    return (it.born(names), varargs, varkw, it.born(dict(f.vars)))
+
+
+def frame_attr(it, ref, name: str):
+    if name == "f_back":
+        for i in range(ref.index - 1, -1, -1):
+            return FrameRef(it.frames[i], i)
+        return Unknown("the outermost frame has no caller the analysis follows")
+    if name == "f_locals":
+        return it.born(dict(ref.frame.vars))
+    if name == "f_globals":
+        return ref.frame.globals
+    return Unknown(f"`frame.{name}` is not followed")
+
+
 _LIBRARY = {
     "functools.partial": _partial, "functools.reduce": _reduce, "copy.deepcopy": _deepcopy, "copy.copy": _shallow_copy,
     "collections.OrderedDict": _ordered_dict, "typing.OrderedDict": _ordered_dict, "dataclasses.field": _field,
     "typing.cast": _identity, "itertools.chain": _itertools_chain, "itertools.product": _itertools_product,
     "itertools.repeat": _itertools_repeat, "collections.namedtuple": _namedtuple, "warnings.warn": _none,
     "logging.info": _none, "logging.warning": _none, "torchvision.utils._log_api_usage_once": _none,
-    "random.seed": _none,
+    "random.seed": _none, "inspect.currentframe": _currentframe, "inspect.getargvalues": _getargvalues,
 }
 
 
@@ -810,6 +846,8 @@ def object_attr(it, obj, name: str, node, frame):
     t = type(obj)
     if t is M.Mod:
         return mod_attr(it, obj, name, node, frame)
+    if t is FrameRef:
+        return frame_attr(it, obj, name)
     if t is BoundMethod:
         if name == "__self__":
             return obj.obj
@@ -891,6 +929,8 @@ def del_object_attr(it, obj, name: str) -> None:
 def object_item(it, base, key, node, frame):
     if type(base) is M.Mod:
         return mod_item(it, base, key, node, frame)
+    if isinstance(base, Native) and base.name == "sys.modules" and key == frame.globals.get("__name__", "__main__"):
+        return it.unit.self_module(frame)   # `d2l = sys.modules[__name__]`: the module itself
     if isinstance(key, Unknown):
         return Opaque(key.reason) if isinstance(base, (Native,)) else key
     if isinstance(base, Native):

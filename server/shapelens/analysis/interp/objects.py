@@ -199,6 +199,17 @@ class Param:
         return self.shape.numel()
 
 
+class FrameRef:
+    """A frame of the running code as inspect.currentframe() gives it (d2l's save_hyperparameters reads the
+    caller's arguments this way)."""
+
+    __slots__ = ("frame", "index")
+
+    def __init__(self, frame, index: int) -> None:
+        self.frame = frame
+        self.index = index
+
+
 @dataclass
 class GraphNode:
     """One operation of a Keras functional graph: a layer application (mod) or an op (mod None)."""
