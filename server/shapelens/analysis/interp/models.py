@@ -330,7 +330,7 @@ class Unit:
             record.steps = _graph_steps(ins, outs)
         else:
             inputs, source = self.inputs(it, frame, mod, name_span, line, origin)
-            record.input_shape = inputs[0].shape if inputs else None
+            record.input_shape = inputs[0].shape if inputs and inputs[0] is not None else None
             record.input_source = source
             if mod.problem is None:
                 self._run(it, frame, mod, rec, inputs)
@@ -361,9 +361,9 @@ class Unit:
     # ------------------------------------------------------------------ inputs
     def inputs(self, it: Interp, frame: Frame, mod: M.Mod, name_span, line, origin) -> tuple:
         """([input tensors], where they come from)."""
-        shape = self.directive(it, frame, mod, name_span, line, origin)
-        if shape is not None:
-            return [Tensor(shape)], "directive"
+        shapes = self.directive(it, frame, mod, name_span, line, origin)
+        if shapes is not None:
+            return [Tensor(s) if s is not None else None for s in shapes], "directive"
         if mod.framework == "keras" and mod.kind == M.SEQUENTIAL:
             shape, source = K.input_of(mod)
             if shape is not None:
@@ -376,7 +376,9 @@ class Unit:
             return [Tensor(Shape.of(default))], "setting"
         return [], None
 
-    def directive(self, it: Interp, frame: Frame, mod: M.Mod, name_span, line, origin) -> Optional[Shape]:
+    def directive(self, it: Interp, frame: Frame, mod: M.Mod, name_span, line, origin) -> Optional[list]:
+        """The input shapes a `# shapelens: input=...` directive gives the model (several for a model
+        whose forward takes several tensors: `input=((2, 5), (2, 7, 16))`; None passes None)."""
         candidates = []
         if name_span is not None:
             candidates += [name_span.line, name_span.line - 1]
@@ -711,13 +713,22 @@ def _def_name_span(obj, lines: list) -> Span:
     return Span(line, 1, line, 1)
 
 
-def parse_directive(it: Interp, frame: Frame, text: str) -> Optional[Shape]:
+def parse_directive(it: Interp, frame: Frame, text: str) -> Optional[list]:
+    """[Shape or None] from a directive's text: one shape `(N, 3, H, W)`, or several in a tuple
+    `((N, 5), (N, 7, 16), None)`."""
     try:
         node = ast.parse(text.strip(), mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     if not isinstance(node, (ast.Tuple, ast.List)):
         return None
+    if node.elts and all(isinstance(e, (ast.Tuple, ast.List)) or (isinstance(e, ast.Constant) and e.value is None)
+                         for e in node.elts) and any(isinstance(e, (ast.Tuple, ast.List)) for e in node.elts):
+        return [_directive_shape(it, frame, e) if isinstance(e, (ast.Tuple, ast.List)) else None for e in node.elts]
+    return [_directive_shape(it, frame, node)]
+
+
+def _directive_shape(it: Interp, frame: Frame, node) -> Shape:
     dims: list = []
     for el in node.elts:
         if isinstance(el, ast.Name) and el.id != "None":
