@@ -4,11 +4,19 @@ Why per statement: an editor's file is usually half-typed somewhere. Parsing sta
 keeps every intact model analysable while one statement is broken, and lets an edit re-parse only the
 statement it touched (libcst is ~15x slower than `ast`). Positions are computed lazily, only for
 statements that hold a model, and shifted by the statement's first line.
+
+Bounded cost: a statement larger than MAX_STATEMENT_CHARS or nested deeper than MAX_DEPTH (brackets and
+operator chains both count: libcst's native parser recurses on each, slows down quadratically and
+overflows the C stack past a few thousand levels) is *refused*: it is never parsed, never analysed, and
+`statement_diagnostics` reports it as SL001 with the limit. A line longer than MAX_STATEMENT_CHARS is
+found before any parse, so a 5 MB one-line list costs a few C-speed passes over the text, not seconds
+of `ast.parse`; the rest of the file is split and analysed as usual.
 """
 from __future__ import annotations
 
 import ast
 import io
+import re
 import warnings
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
@@ -21,20 +29,29 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .positions import fast_positions
-from .records import Span
+from .records import Diagnostic, Span
 
 
 class Chunk:
     """One top-level statement: its text and first line; parsed with libcst the first time its module
     is asked for (a statement no model depends on is never parsed)."""
 
+    # A refused chunk (over a limit: `refused` says which) is in no unit: units.group reads its
+    # names_signature, set to None here, and never parses it. Whoever analyses chunks skips it.
+    refused: Optional[str] = None
+    syntax_ok: Optional[bool] = None   # True: Python's parser took it (the split's whole-file parse)
+
     def __init__(self, start_line: int, text: str, parsed: Optional[tuple] = None,
-                 positions: Optional[dict] = None, complete: bool = False) -> None:
+                 positions: Optional[dict] = None, complete: bool = False, refused: Optional[str] = None) -> None:
         self.start_line = start_line     # 0-based line of the statement's first line in the file
         self.text = text
         self._parsed = parsed            # (module or None, error or None), once parsed
         self._positions = positions      # node -> CodeRange, relative to the statement
         self._complete = complete        # _positions has every node (PositionProvider's), not the fast subset
+        if refused is not None:
+            self.refused = refused
+            self._parsed = (None, refused)
+            self.names_signature = None
 
     def __repr__(self) -> str:
         return f"Chunk(line {self.start_line + 1}, {self.text[:30]!r})"
@@ -51,7 +68,9 @@ class Chunk:
         return self._parsed[1]  # type: ignore[index]
 
     def moved(self, delta: int) -> "Chunk":
-        return Chunk(self.start_line + delta, self.text, self._parsed, self._positions, self._complete)
+        moved = Chunk(self.start_line + delta, self.text, self._parsed, self._positions, self._complete, self.refused)
+        moved.syntax_ok = self.syntax_ok
+        return moved
 
     def span(self, node: cst.CSTNode) -> Span:
         if self._positions is None:
@@ -69,21 +88,96 @@ _CACHE: "OrderedDict[str, tuple]" = OrderedDict()
 _CACHE_SIZE = 1024  # ~27 KB a statement: bounds the server's memory (unit results outlive it)
 
 
-# libcst's native parser can overflow the C stack on very deep nesting (~1,500 brackets segfaults):
-# refuse such a statement instead (CPython's own parser stops at 200 levels).
-MAX_NESTING = 150
+# Limits on one top-level statement. libcst's native parser recurses once per bracket and once per link
+# of an operator chain (`a + b + …`, `x.f().g()…`, `x[0][0]…`, `- - a`): past ~3,000 levels it overflows
+# the C stack (a segfault no `except` catches), and its time grows about quadratically well before
+# (1,000 `+` terms 0.15 s, 3,000 2 s; 1,000 `.f()` 1.3 s). CPython's own parser stops at 200 brackets.
+MAX_DEPTH = 300                 # nesting as _depth counts it: a bracket 2, a chain link 1
+MAX_NESTING = MAX_DEPTH // 2    # brackets alone (the limit before operator chains were counted)
+# libcst needs about 1-2 MB per KB of statement (a 100 KB nn.Sequential: 0.2 GB, 3.5 s); no model
+# definition comes near it. A 5 MB one-line list would take 6 GB.
+MAX_STATEMENT_CHARS = 100_000
+# Above this the file is not analysed at all (after the refused statements are cut out): Python's own
+# `ast` needs ~0.3-2.4 s and ~0.2 GB per MB to split it.
+MAX_FILE_CHARS = 4_000_000
+
+# The tokens that matter for nesting; everything else (names, spaces) is skipped by the regex engine in C.
+# Strings, comments and numbers are matched only so that the brackets and dots inside them are not counted.
+_DEPTH_TOKENS = re.compile(r'''
+    (?P<str>[rRbBuUfF]{0,2}(?:"""(?:[^"\\]|\\.|"(?!""))*(?:"""|\Z)|\'\'\'(?:[^'\\]|\\.|'(?!''))*(?:\'\'\'|\Z)
+                          |"(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?))
+  | (?P<skip>\#[^\n]*|\\\r?\n|\d[\w.]*(?:[eE][-+]\d\w*)?|\.\d\w*)
+  | (?P<open>[(\[{])
+  | (?P<close>[)\]}])
+  | (?P<sep>[,;])
+  | (?P<newline>\n)
+  | (?P<link>[-+*/%@&|^~<>.]|\b(?:and|or|not|if|else|lambda|await|in|is)\b)
+''', re.VERBOSE | re.DOTALL)
+
+# a cheap upper bound of _depth: every character that could open a level or add a link
+_DEPTH_CHARS = "([{+-*/%@&|^~<>."
+_DEPTH_WORDS = ("and ", "or ", "not ", "if ", "else", "lambda", "await", "in ", "is ")
+
+
+def _depth(text: str) -> int:
+    """How deep libcst would nest the statement, estimated from its tokens: each open bracket adds 2,
+    each operator, dot or keyword operator since the last comma of the same bracket adds 1 (`a + b + c`
+    is a chain of 2 links nested in each other; `[a + b, c + d]` two chains of 1), and a bracket right
+    after a closing one (`f()()`, `x[0][0]`) is a link too. Over-counting only refuses a statement a
+    little early; it never lets a deeper one through."""
+    stack: list = []
+    base = links = deepest = 0
+    after_close = False
+    for m in _DEPTH_TOKENS.finditer(text):
+        kind = m.lastgroup
+        if kind == "link":
+            links += 1
+            if base + links > deepest:
+                deepest = base + links
+        elif kind == "open":
+            if after_close:
+                links += 1
+            stack.append((base, links))
+            base += links + 2
+            links = 0
+            if base > deepest:
+                deepest = base
+        elif kind == "close":
+            if stack:
+                base, links = stack.pop()
+        elif kind == "sep" or (kind == "newline" and not stack):
+            links = 0
+        after_close = kind == "close"
+    return deepest
+
+
+def _could_be_deep(text: str) -> bool:
+    """False when even counting every bracket twice and every operator character once stays within
+    MAX_DEPTH (almost every statement: then the token scan is skipped)."""
+    if len(text) * 2 <= MAX_DEPTH:
+        return False
+    total = text.count("(") + text.count("[") + text.count("{")
+    for ch in _DEPTH_CHARS:
+        total += text.count(ch)
+    for word in _DEPTH_WORDS:
+        total += text.count(word)
+    return total > MAX_DEPTH
+
+
+def refusal(text: str) -> Optional[str]:
+    """Why a statement is over a limit and will not be parsed or analysed, or None."""
+    if len(text) > MAX_STATEMENT_CHARS:
+        return f"not analysed: a statement of {len(text):,} characters (the limit is {MAX_STATEMENT_CHARS:,})"
+    if _could_be_deep(text):
+        depth = _depth(text)
+        if depth > MAX_DEPTH:
+            return (f"not analysed: a statement nested {depth:,} levels deep (the limit is {MAX_DEPTH}; a bracket "
+                    f"counts 2, each link of an operator chain such as `a + b + …` 1)")
+    return None
 
 
 def _too_deep(text: str) -> bool:
-    depth = deepest = 0
-    for ch in text:
-        if ch in "([{":
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-        elif ch in ")]}":
-            depth -= 1
-    return deepest > MAX_NESTING
+    return _could_be_deep(text) and _depth(text) > MAX_DEPTH
 
 
 def _parse_cached(text: str) -> tuple:
@@ -91,8 +185,9 @@ def _parse_cached(text: str) -> tuple:
     if hit is not None:
         _CACHE.move_to_end(text)
         return hit
-    if text.count("(") + text.count("[") + text.count("{") > MAX_NESTING and _too_deep(text):
-        result = (None, f"nested more than {MAX_NESTING} brackets deep: not analysed", {})
+    why = refusal(text)   # also here: a chunk made outside split() never reaches libcst unchecked
+    if why is not None:
+        result = (None, why, {})
         _CACHE[text] = result
         return result
     try:
@@ -267,6 +362,7 @@ class _Split:
     ranges: list[tuple[int, int]]
     parsed: bool                 # ranges from `ast` (the whole text parsed), else from _scan_ranges
     chunks: list[Chunk]
+    guarded: bool = False        # cut around over-long lines (_guarded_split): never re-split in part
 
 
 _SPLITS: "OrderedDict[str, _Split]" = OrderedDict()
@@ -274,25 +370,98 @@ _SPLITS_KEPT = 16   # documents whose last split is remembered
 
 
 def _full_split(text: str, lines: list[str]) -> _Split:
+    if len(text) > MAX_STATEMENT_CHARS:   # only then can a line be over the limit, or the file
+        return _guarded_split(text, lines)
+    return _plain_split(text, lines)
+
+
+def _plain_split(text: str, lines: list[str], offset: int = 0) -> _Split:
+    """The split of `lines` (the file's lines[offset:], or all of them): by `ast` when the text parses,
+    else by the scanner."""
     found = _ast_statements(text)
     if found is None:
-        ranges = _scan_ranges(lines)[0]
-        return _Split(text, lines, ranges, False, [_chunk(lines, first, last) for first, last in ranges])
-    ranges = [(first, last) for first, last, _ in found]
-    return _Split(text, lines, ranges, True,
-                  [_chunk(lines, first, last, stmts, first + 1) for first, last, stmts in found])
+        ranges = [(first + offset, last + offset) for first, last in _scan_ranges(lines)[0]]
+        return _Split(text, lines, ranges, False, [_chunk(lines, first - offset, last - offset, line=first)
+                                                   for first, last in ranges])
+    ranges = [(first + offset, last + offset) for first, last, _ in found]
+    return _Split(text, lines, ranges, True, [_chunk(lines, first, last, stmts, first + 1, line=first + offset)
+                                              for first, last, stmts in found])
 
 
-def _chunk(lines: list[str], first: int, last: int, stmts: Optional[list] = None, ast_line: int = 1) -> Chunk:
-    """The chunk of lines[first:last]; stmts: its ast statements from the split's parse, where its
-    first line is line ast_line. They spare a parse each to units.py (names) and to the positions,
-    and are dropped once the positions are computed or the analysis is over (drop_ast)."""
+def _guarded_split(text: str, lines: list[str]) -> _Split:
+    """A large text: statements holding a line longer than MAX_STATEMENT_CHARS are cut out first (found
+    with C-speed passes over the lines) and refused unparsed; the text between them is split as usual.
+    A text still over MAX_FILE_CHARS after that is refused whole."""
+    long_lines = [i for i, n in enumerate(map(len, lines)) if n > MAX_STATEMENT_CHARS]
+    cut = _statements_around(lines, long_lines)
+    kept = len(text) - sum(len(lines[i]) for first, last in cut for i in range(first, last))
+    if kept > MAX_FILE_CHARS:
+        why = (f"not analysed: a file of {len(text):,} characters (the limit is {MAX_FILE_CHARS:,}, not counting "
+               f"statements over {MAX_STATEMENT_CHARS:,}, which are skipped)")
+        return _Split(text, lines, [(0, len(lines))], False, [Chunk(0, text, refused=why)], guarded=True)
+    ranges: list = []
+    chunks: list = []
+    start = 0
+    for first, last in cut + [(len(lines), len(lines))]:
+        if start < first:
+            part = _plain_split("".join(lines[start:first]), lines[start:first], start)
+            ranges += part.ranges
+            chunks += part.chunks
+        if first < last:
+            ranges.append((first, last))
+            chunks.append(_chunk(lines, first, last))
+        start = last
+    return _Split(text, lines, ranges, False, chunks, guarded=True)
+
+
+def _statements_around(lines: list[str], inside: list[int]) -> list[tuple[int, int]]:
+    """The line ranges of the top-level statements holding the given lines, merged, in order: from the
+    nearest line above that starts a statement (column 0, not a continuation such as `else:`, with the
+    decorators above it) to the next such line below. A guess, as the scanner's: if it is wrong, the
+    text around fails to parse and the scanner splits it."""
+    found: list = []
+    for i in inside:
+        if found and i < found[-1][1]:
+            continue
+        first = i
+        while first > 0 and not _starts_statement(lines[first]):
+            first -= 1
+        while first > 0 and lines[first - 1][:1] == "@":
+            first -= 1
+        last = i + 1
+        while last < len(lines) and not _starts_statement(lines[last]):
+            last += 1
+        if found and first <= found[-1][1]:
+            found[-1] = (found[-1][0], last)
+        else:
+            found.append((first, last))
+    return found
+
+
+def _starts_statement(line: str) -> bool:
+    if line[:1] in ("", " ", "\t", "#", "\r", "\n", "\f", ")", "]", "}"):
+        return False
+    word = line[:16].split(None, 1)[0].rstrip(":") if line.strip() else ""
+    return word not in _CONTINUATION_KEYWORDS
+
+
+def _chunk(lines: list[str], first: int, last: int, stmts: Optional[list] = None, ast_line: int = 1,
+           line: Optional[int] = None) -> Chunk:
+    """The chunk of lines[first:last], starting at file line `line` (0-based; default: first); stmts: its
+    ast statements from the split's parse, where its first line is line ast_line. They spare a parse
+    each to units.py (names) and to the positions, and are dropped once the positions are computed or
+    the analysis is over (drop_ast). A statement over a limit (refusal) becomes a refused chunk."""
     body = "".join(lines[first:last])
     if not body.endswith("\n"):
         body += "\n"
-    chunk = Chunk(first, body)
+    start = first if line is None else line
+    why = refusal(body)
+    if why is not None:
+        return Chunk(start, body, refused=why)
+    chunk = Chunk(start, body)
     if stmts is not None:
         chunk.ast_statements = (stmts, ast_line)
+        chunk.syntax_ok = True
     return chunk
 
 
@@ -315,6 +484,8 @@ def _resplit(old: _Split, text: str, lines: list[str]) -> Optional[_Split]:
     whole text now takes the scanner), or it parses while the rest was scanned (the whole text may
     parse again), the scan of the region ends inside a string, or the edit touches the first lines
     (encoding cookie) or a __future__ import."""
+    if old.guarded:
+        return None
     n_old, n_new = len(old.lines), len(lines)
     limit = min(n_old, n_new)
     p = min(_common(old.lines, lines, limit), limit)
@@ -336,7 +507,7 @@ def _resplit(old: _Split, text: str, lines: list[str]) -> Optional[_Split]:
     if start < 2 or end_new < start or end_old < changed_end:
         return None
     region = "".join(lines[start:end_new])
-    if "__future__" in region:
+    if "__future__" in region or len(region) > MAX_STATEMENT_CHARS:
         return None
     if old.parsed:
         found = _ast_statements(region)
@@ -356,6 +527,57 @@ def _resplit(old: _Split, text: str, lines: list[str]) -> Optional[_Split]:
     for c in old.chunks[j + 1:]:
         chunks.append(c.moved(delta) if delta else c)
     return _Split(text, lines, new_ranges, old.parsed, chunks)
+
+
+def statement_diagnostics(chunks: list[Chunk]) -> list[Diagnostic]:
+    """SL001 (a warning: nothing in it is checked) for each statement that is not analysed: refused
+    (over a limit, named in the message) or rejected by Python's parser (at the error's line and
+    column, with Python's message)."""
+    found = []
+    for chunk in chunks:
+        if chunk.syntax_ok and chunk.refused is None:
+            continue
+        diag = chunk.__dict__.get("_sl001")   # the same object for an unchanged statement (the server's
+        if diag is None:                       # child then sends it as a number: lspfeatures/worker.py)
+            diag = chunk._sl001 = _not_analysed(chunk)
+        if diag is not False:
+            found.append(diag)
+    return found
+
+
+def _not_analysed(chunk: Chunk):
+    """The chunk's SL001, or False when Python parses it."""
+    line = chunk.start_line + 1
+    if chunk.refused is not None:
+        return Diagnostic(Span(line, 1, line, 1), "SL001", "warning", chunk.refused)
+    error = _syntax_error(chunk)
+    if error is None:
+        return False
+    row, col, message = error
+    return Diagnostic(Span(line + row - 1, col, line + row - 1, col + 1), "SL001", "warning", f"not analysed: {message}")
+
+
+def _syntax_error(chunk: Chunk) -> Optional[tuple]:
+    """(line in the chunk, column, message) of Python's complaint about the chunk, or None; remembered
+    on the chunk (an unchanged statement keeps its chunk across edits)."""
+    known = chunk.__dict__.get("_syntax_error", chunk)
+    if known is not chunk:
+        return known
+    error = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(chunk.text)
+        chunk.syntax_ok = True
+    except SyntaxError as e:
+        row = e.lineno or 1
+        error = (row, max(1, e.offset or 1), f"syntax error: {e.msg}")
+    except (RecursionError, MemoryError):
+        error = (1, 1, "nested too deeply for Python's parser")
+    except ValueError as e:   # e.g. a null byte
+        error = (1, 1, f"cannot parse: {e}")
+    chunk._syntax_error = error
+    return error
 
 
 def clear_caches() -> None:
