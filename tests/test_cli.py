@@ -17,6 +17,8 @@ SAMPLES = os.path.join(ROOT, "samples")
 def run(*args, cwd=None):
     env = dict(os.environ)
     env.pop("SHAPELENS_STRICT", None)
+    # this checkout's package, whatever `pip install -e` last pointed the interpreter at
+    env["PYTHONPATH"] = os.path.join(ROOT, "server") + os.pathsep + env.get("PYTHONPATH", "")
     return subprocess.run([sys.executable, "-m", "shapelens", *args], capture_output=True, text=True, cwd=cwd,
                           env=env, timeout=120)
 

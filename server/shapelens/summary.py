@@ -95,6 +95,7 @@ def file_summary(r: FileResult) -> str:
     parts = []
     if not r.models:
         parts.append(f"{r.path}: no Keras or PyTorch Sequential models found")
+    shown: set = set()
     for m in r.models:
         block = [model_heading(r.path, m), model_table(m)] + totals_lines(m)
         notes = unknown_notes(m)
@@ -104,6 +105,16 @@ def file_summary(r: FileResult) -> str:
         diags = [d for d in r.diagnostics if lo <= d.span.line <= hi and d.severity != "info"]
         if diags:
             block.append("Diagnostics:")
-            block += [f"  {r.path}:{d.span.line}:{d.span.col}: {d.code} {d.message}" for d in diags]
+            block += [_finding(r.path, d) for d in diags]
+            shown.update(id(d) for d in diags)
         parts.append("\n".join(block))
+    # what belongs to no model: above all a statement that was not analysed (SL001), which may be why a
+    # model is missing from the tables
+    rest = [d for d in r.diagnostics if id(d) not in shown and d.severity != "info"]
+    if rest:
+        parts.append("\n".join(["Other findings:"] + [_finding(r.path, d) for d in rest]))
     return "\n\n".join(parts)
+
+
+def _finding(path: str, d) -> str:
+    return f"  {path}:{d.span.line}:{d.span.col}: {d.code} {d.message}"
