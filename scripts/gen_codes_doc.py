@@ -39,7 +39,11 @@ def _block(text: str) -> list:
 
 
 def section(code) -> list:
-    out = [f"## {code.code}", "", f"**{code.title}** · {code.severity}", ""]
+    default = "" if code.on_by_default else " · off by default"
+    out = [f"## {code.code}", "", f"**{code.title}** · {code.severity}{default}", ""]
+    if not code.on_by_default:
+        out += [f"Off by default: turn it on with `--extend-select {code.code}` (or `--select {code.code}`), or in "
+                f"the editor with the setting `shapelens.extendSelect: [\"{code.code}\"]`.", ""]
     out += ["**What it flags.** " + code.what, ""]
     error = code.severity == "error"
     out += [("**Why the framework rejects it.** " if error else "**Why it is reported.** ") + code.why, ""]
@@ -65,13 +69,17 @@ def render() -> str:
         "",
         "Every finding shapelens reports carries one of these codes. `shapelens --explain CODE` prints the same "
         "text. Silence one line with `# shapelens: ignore[CODE]` (several: `ignore[SL105, SL201]`; all: "
-        "`ignore`), or a whole run with `--ignore CODE`.",
+        "`ignore`), or a whole run with `--ignore CODE`. Codes marked *off* are not reported unless selected, "
+        "ruff's way with opinionated rules: `--extend-select CODE` adds one to the default set, `--select CODE` "
+        "(codes or prefixes such as `SL1`) reports only those; the editor has the same settings "
+        "(`shapelens.select`, `shapelens.extendSelect`, `shapelens.ignore`).",
         "",
-        "| code | severity | title |",
-        "| --- | --- | --- |",
+        "| code | severity | default | title |",
+        "| --- | --- | --- | --- |",
     ]
     for c in codes:
-        lines.append(f"| [{c.code}](#{c.code.lower()}) | {c.severity} | {c.title.replace('|', '∣')} |")
+        lines.append(f"| [{c.code}](#{c.code.lower()}) | {c.severity} | {'on' if c.on_by_default else '*off*'} | "
+                     f"{c.title.replace('|', '∣')} |")
     lines.append("")
     for c in codes:
         lines += section(c)

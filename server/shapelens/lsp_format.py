@@ -86,6 +86,8 @@ class Settings:
     hints: HintConfig = HintConfig()
     default_torch_input: Optional[tuple] = None
     ignore: frozenset = field(default_factory=frozenset)
+    select: frozenset = field(default_factory=frozenset)          # as the CLI's --select
+    extend_select: frozenset = field(default_factory=frozenset)   # as --extend-select (SL201 is off by default)
 
 
 def _get(d: Any, dotted: str) -> Any:
@@ -160,13 +162,17 @@ def parse_settings(raw: Any) -> Settings:
         show_params=_bool(_get(raw, "inlayHints.showParams"), d.show_params),
         show_macs=_bool(_get(raw, "inlayHints.showMacs"), d.show_macs),
     )
-    ignore_raw = _get(raw, "ignore")
-    ignore: frozenset = frozenset()
-    if isinstance(ignore_raw, str):
-        ignore_raw = ignore_raw.split(",")
-    if isinstance(ignore_raw, (list, tuple)):
-        ignore = frozenset(c.strip().upper() for c in ignore_raw if isinstance(c, str) and c.strip())
-    return Settings(hints, parse_input_shape(_get(raw, "defaultTorchInput")), ignore)
+    return Settings(hints, parse_input_shape(_get(raw, "defaultTorchInput")), _codes(_get(raw, "ignore")),
+                    _codes(_get(raw, "select")), _codes(_get(raw, "extendSelect")))
+
+
+def _codes(value: Any) -> frozenset:
+    """A list of codes (or one comma-separated string), upper-cased; anything else → empty."""
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, (list, tuple)):
+        return frozenset()
+    return frozenset(c.strip().upper() for c in value if isinstance(c, str) and c.strip())
 
 
 # ---------------------------------------------------------------------- inlay hints
@@ -308,8 +314,12 @@ def severity_number(severity: str) -> int:
     return SEVERITIES.get(severity, 3)
 
 
-def filter_diagnostics(diags: Iterable[Diagnostic], ignore: frozenset) -> list[Diagnostic]:
-    return [d for d in diags if d.code.upper() not in ignore]
+def filter_diagnostics(diags: Iterable[Diagnostic], ignore: frozenset, select: frozenset = frozenset(),
+                       extend_select: frozenset = frozenset()) -> list[Diagnostic]:
+    """The findings the settings report: the CLI's rule selection (analysis/codes.enabled)."""
+    from .analysis.codes import enabled
+
+    return [d for d in diags if enabled(d.code, select, extend_select, ignore)]
 
 
 # ---------------------------------------------------------------------- positions

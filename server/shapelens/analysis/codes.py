@@ -6,6 +6,7 @@ Rules in frameworks/ report with these codes; a test checks that every code used
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 
 @dataclass(frozen=True)
@@ -17,9 +18,14 @@ class Code:
     why: str
     example: str
     fix: str
+    # Off by default where the framework itself is silent and the finding is a matter of taste (ruff's
+    # way with opinionated rules): `--select` / `--extend-select` (or the editor's settings) turn it on.
+    on_by_default: bool = True
 
     def text(self) -> str:
-        return (f"{self.code}: {self.title} ({self.severity})\n\n"
+        default = "" if self.on_by_default else (f"\n\nOff by default: turn it on with `--extend-select {self.code}` "
+                                                 f"(or the editor setting shapelens.extendSelect).")
+        return (f"{self.code}: {self.title} ({self.severity}){default}\n\n"
                 f"What it flags\n  {self.what}\n\nWhy it is wrong\n  {self.why}\n\n"
                 f"Example\n{_indent(self.example)}\n\nFix\n{_indent(self.fix)}\n")
 
@@ -31,16 +37,46 @@ def _indent(text: str) -> str:
 CODES: dict[str, Code] = {}
 
 
-def _add(*args) -> None:
-    c = Code(*args)
+def _add(*args, on_by_default: bool = True) -> None:
+    c = Code(*args, on_by_default=on_by_default)
     CODES[c.code] = c
 
 
-_add("SL001", "file cannot be analysed", "info",
-     "A statement that does not parse (half-typed code), or a file nested too deeply to walk.",
-     "shapelens reads source without running it; a statement it cannot parse is skipped and the rest of the file "
-     "is still analysed.",
-     "model = nn.Sequential(\n    nn.Conv2d(3, 16,", "Finish the statement; the hints come back by themselves.")
+def _matches(code: str, patterns: Iterable[str]) -> bool:
+    return any(p == "ALL" or code.startswith(p) for p in patterns)
+
+
+def enabled(code: str, select: Iterable[str] = (), extend_select: Iterable[str] = (),
+            ignore: Iterable[str] = ()) -> bool:
+    """Whether a finding with this code is reported, by ruff's rules: `select` (codes or prefixes such
+    as SL1; ALL) replaces the default set (every code but those off by default), `extend_select` adds
+    to it, `ignore` removes from it."""
+    code = code.upper()
+    select = [c.strip().upper() for c in select if c.strip()]
+    if _matches(code, [c.strip().upper() for c in ignore if c.strip()]):
+        return False
+    if select:
+        on = _matches(code, select)
+    else:
+        known = CODES.get(code)
+        on = known is None or known.on_by_default
+    return on or _matches(code, [c.strip().upper() for c in extend_select if c.strip()])
+
+
+_add("SL001", "not analysed", "warning",
+     "A statement that does not parse (reported at Python's error, with its message), or one over a limit: larger "
+     "than 100,000 characters, nested deeper than 300 levels (a bracket counts 2, each link of an operator chain "
+     "such as `a + b + …` or `x.f().g()…` 1), a file over 4,000,000 characters; in the CLI also a file whose "
+     "analysis took longer than --timeout or more memory than --memory-limit. As info: a part of the analysis "
+     "that stopped (a work budget spent, an internal error); what it would have computed shows as ?.",
+     "shapelens reads source without running it; a statement it cannot parse or that is over a limit is skipped "
+     "and the rest of the file is still analysed. A warning, not an error: nothing in that statement was checked, "
+     "but shapelens found nothing wrong either (the exit status is 0 unless other findings are errors; 2 when a "
+     "whole file tripped a limit of the CLI). The limits keep the analysis of any file within bounded time and "
+     "memory; no real model definition comes near them.",
+     "model = nn.Sequential(\n    nn.Conv2d(3, 16,",
+     "Finish the statement (the hints come back by themselves), or split a generated statement that is over a "
+     "limit. `# shapelens: ignore[SL001]` on the line, or --ignore SL001, hides the finding.")
 _add("SL002", "unknown layer or run-time value", "info",
      "A layer shapelens has no rule for (a custom class, another library) or an element only known at run time.",
      "shapelens never guesses: the layer's shape and parameters are shown as ? and everything after it is "
@@ -110,10 +146,13 @@ _add("SL111", "tensor operation shape mismatch", "error",
      "Project the identity to the same shape (a 1×1 conv with the same stride), or fix the view sizes.")
 _add("SL201", "strided window does not fit evenly", "warning",
      "A strided convolution or pooling whose last window stops before the end of the input: trailing rows or "
-     "columns are never read.",
-     "Not an error, but the border of the input is silently dropped, usually by accident.",
+     "columns are never read. One finding per layer, naming every axis concerned.",
+     "Not an error (PyTorch and Keras accept it without a word, and many textbook models do it on purpose), but the "
+     "border of the input is silently dropped, sometimes by accident. Off by default for that reason: "
+     "`--extend-select SL201` (or `--select SL201`, or the editor setting shapelens.extendSelect) turns it on.",
      "# shapelens: input=(1, 3, 28, 28)\nnn.Conv2d(3, 8, kernel_size=3, stride=2)   # the last row/column is unread",
-     "Pad the input (padding=1), use padding='same' (Keras) or ceil_mode=True (pooling), or choose sizes that fit.")
+     "Pad the input (padding=1), use padding='same' (Keras) or ceil_mode=True (pooling), or choose sizes that fit.",
+     on_by_default=False)
 _add("SL202", "input_shape on a layer other than the first (Keras)", "warning",
      "A Keras layer with input_shape= / input_dim= that is not the first layer of its Sequential model.",
      "Keras only reads the input shape from the first layer; on a later layer it is ignored.",
