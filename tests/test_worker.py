@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from shapelens.analysis import analyze_source
+from shapelens.guard import analyse_text
 from shapelens.analysis.records import Diagnostic, FileResult, ModelRecord, Span
 from shapelens.lspfeatures.worker import KEEP_REPLIES, Inbox, Outbox, Worker
 
@@ -52,7 +52,8 @@ TEXT = _text()
 
 
 def analyse(text: str) -> FileResult:
-    return analyze_source(text, PATH)
+    """The analysis as the child reports it (parse failures as SL001, one SL201 per layer)."""
+    return analyse_text(text, PATH)
 
 
 def roundtrip(outbox: Outbox, inbox: Inbox, result: FileResult) -> tuple[FileResult, int]:
@@ -189,7 +190,7 @@ def test_tables_stay_bounded():
 
 def test_a_closed_documents_records_are_forgotten_on_both_sides():
     outbox, inbox = Outbox(), Inbox()
-    other = analyze_source(generate.large_file(21, 150), "/tmp/shapelens-test-worker/other.py")
+    other = analyse_text(generate.large_file(21, 150), "/tmp/shapelens-test-worker/other.py")
     roundtrip(outbox, inbox, analyse(TEXT))
     roundtrip(outbox, inbox, other)
     roundtrip(outbox, inbox, analyse(digit_edits(TEXT, 1, 2)[0]))
@@ -356,7 +357,7 @@ def test_pipes_to_the_child_hold_a_whole_frame():
                 sizes.append(fcntl.fcntl(transport.get_extra_info("pipe").fileno(), 1032))  # F_GETPIPE_SZ
             text = generate.large_file(5, 3000)
             result = await worker.analyze(text, PATH, None)
-            assert result == analyze_source(text, PATH)
+            assert result == analyse(text)
             return sizes
         finally:
             await worker.stop()

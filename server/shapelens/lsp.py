@@ -20,6 +20,11 @@ LSP types. Layout:
   encoding, for tests and debugging.
 - Every handler is wrapped: an internal error is logged (log file, and window/logMessage at the Log
   level) and answered with an empty result, never a traceback.
+- The wire is ours (lspfeatures/jsonrpc.py), not pygls' reader: every request gets a response (a
+  result, or InvalidParams, InvalidRequest after shutdown, ServerNotInitialized, RequestCancelled,
+  ContentModified when the document changed while the request waited for its analysis), the server
+  exits when its input ends (status 0 after `shutdown`, else 1, as for `exit`), and nothing a client
+  sends puts a traceback on stderr (one line in the log instead).
 """
 from __future__ import annotations
 
@@ -35,8 +40,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcContentModified, JsonRpcException
 from pygls.lsp.server import LanguageServer
-from pygls.protocol.language_server import LanguageServerProtocol, lsp_method
+from pygls.protocol.language_server import lsp_method
 from pygls.uris import to_fs_path
 
 from . import __version__
@@ -61,6 +67,7 @@ from .lsp_format import (
     parse_settings,
     severity_number,
 )
+from .lspfeatures.jsonrpc import SKIPPED, OneLineLogs, RobustProtocol, read_frame, strict_converter
 from .lspfeatures.worker import Worker
 
 log = logging.getLogger("shapelens.lsp")
@@ -160,8 +167,9 @@ class Analyses:
         try:
             self.computed += 1
             result = await self.worker.analyze(text, path, default_input)
-            if result is None:  # crashed or timed out (logged): show nothing rather than a guess
-                result = FileResult(path)
+            if result is None:  # crashed or timed out (logged): no guess, one SL001 saying which limit
+                result = FileResult(path, diagnostics=[Diagnostic(Span(1, 1, 1, 1), "SL001", "warning",
+                                                                  self.worker.failure or "not analysed")])
             self.serial += 1
             entry = Entry(self.serial, text, result, key)
             if self.is_open(path):
@@ -207,8 +215,9 @@ def _cap(obj: Any, path: str, default: Any = None) -> Any:
 
 # ====================================================================== protocol and server
 
-class ShapelensProtocol(LanguageServerProtocol):
-    """pygls' protocol, except that text documents are kept by the server itself (see module doc)."""
+class ShapelensProtocol(RobustProtocol):
+    """pygls' protocol with our wire (RobustProtocol), except that text documents are kept by the server
+    itself (see module doc)."""
 
     @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams):
@@ -238,7 +247,7 @@ def _converter():
     its JSON dict already (for a response typed as a list of InlayHints)."""
     from pygls.protocol import default_converter
 
-    converter = default_converter()
+    converter = strict_converter(default_converter())
     converter.register_unstructure_hook(JsonList, lambda value: value)
     unstructure_hint = converter.get_unstructure_hook(types.InlayHint)
     converter.register_unstructure_hook(
@@ -259,6 +268,57 @@ class ShapelensServer(LanguageServer):
         self.published: dict[str, int] = {}   # uri → number of publishDiagnostics sent (status)
         self._initial_options: Any = None       # initializationOptions: settings for clients without
                                                 # workspace/configuration
+
+    # -------------------------------------------------------------- serving
+    @property
+    def exit_code(self) -> int:
+        code = self.protocol.exit_code
+        return 0 if code is None else code
+
+    def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
+        """Serve over stdio until `exit` or the end of the input (our reader: see module doc)."""
+        from pygls.io_ import StdoutWriter
+
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        _run_then_leave(self._serve_stream(stdin or sys.stdin.buffer), self)
+
+    def start_tcp(self, host: str, port: int) -> None:
+        """Serve one client over TCP, until `exit` or the end of its connection."""
+        async def main() -> None:
+            done = asyncio.Event()
+
+            async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+                self.protocol.set_writer(writer)  # type: ignore[arg-type]
+                try:
+                    await self.serve(reader)
+                finally:
+                    writer.close()
+                    done.set()
+
+            server = await asyncio.start_server(connection, host, port, limit=READ_LIMIT)
+            log.info("serving on %s", ", ".join(str(s.getsockname()) for s in server.sockets))
+            async with server:
+                await done.wait()
+
+        _run_then_leave(main(), self)
+
+    async def _serve_stream(self, stream: Any) -> None:
+        await self.serve(await _stream_reader(stream))
+
+    async def serve(self, reader: asyncio.StreamReader) -> None:
+        """Read frames and hand them to the protocol until `exit` or the end of the input."""
+        protocol = self.protocol
+        while protocol.exit_code is None:
+            body = await read_frame(reader)
+            if body is None:
+                protocol.end_of_input()
+                break
+            if body is not SKIPPED:
+                protocol.receive(body)
+                await asyncio.sleep(0)   # let the handlers just started take their first step
+        for task in list(self.pending.values()):
+            task.cancel()
+        self.worker.kill_now()
 
     # -------------------------------------------------------------- client capabilities
     @property
@@ -342,12 +402,19 @@ class ShapelensServer(LanguageServer):
         self.settings_event().set()
 
     # -------------------------------------------------------------- documents
-    async def entry_for(self, uri: str) -> Optional[Entry]:
+    async def entry_for(self, uri: str, current: bool = True) -> Optional[Entry]:
+        """The analysis of the document's text. With `current` (a request), ContentModified when the
+        document changed while the analysis ran: its positions would be for a text the client no
+        longer has (the request that follows the change gets the new one)."""
         await self.wait_settings()
         doc = self.docs.get(uri)
         if doc is None:
             return None
-        return await self.analyses.get(doc.text, doc.path, self.settings.default_torch_input)
+        text = doc.text
+        entry = await self.analyses.get(text, doc.path, self.settings.default_torch_input)
+        if current and (self.docs.get(uri) is not doc or doc.text is not text):
+            raise JsonRpcContentModified(f"{uri} changed while its analysis ran")
+        return entry
 
     def prefetch(self, doc: Document) -> None:
         """Start analysing a document's new text at once: the requests that follow a keystroke
@@ -382,7 +449,7 @@ class ShapelensServer(LanguageServer):
             if doc is None:
                 return
             version = doc.version
-            entry = await self.entry_for(uri)
+            entry = await self.entry_for(uri, current=False)
             if entry is None or self.docs.get(uri) is not doc or doc.version != version:
                 return  # superseded: a newer publish is scheduled
             self.publish(uri, self.lsp_diagnostics(entry, uri), version)
@@ -401,8 +468,10 @@ class ShapelensServer(LanguageServer):
         self.published[uri] = self.published.get(uri, 0) + 1
 
     def internal_error(self, where: str) -> None:
-        log.error("internal error in %s:\n%s", where, traceback.format_exc())
         exc = sys.exc_info()[1]
+        log.error("internal error in %s: %s: %s (the traceback is logged at debug level)", where,
+                  type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
+        log.debug("traceback of the internal error in %s:\n%s", where, traceback.format_exc())
         self.log_to_client(f"shapelens: internal error in {where}: {type(exc).__name__}: {exc}")
 
     # -------------------------------------------------------------- conversion to LSP types
@@ -417,7 +486,8 @@ class ShapelensServer(LanguageServer):
     def lsp_diagnostics(self, entry: Entry, uri: str) -> list[types.Diagnostic]:
         related_ok, href_ok = self.related_ok(), self.code_description_ok()
         out = []
-        diags = filter_diagnostics(entry.result.diagnostics, self.settings.ignore)
+        settings = self.settings
+        diags = filter_diagnostics(entry.result.diagnostics, settings.ignore, settings.select, settings.extend_select)
         for d in sorted(diags, key=lambda d: (d.span.line, d.span.col, d.code)):
             out.append(self._lsp_diagnostic(entry, uri, d, related_ok, href_ok))
         return out
@@ -449,7 +519,9 @@ class ShapelensServer(LanguageServer):
         return {"kind": self.markup_kind().value, "value": text}
 
     def result_id(self, entry: Entry) -> str:
-        basis = repr((entry.serial, sorted(self.settings.ignore), self.related_ok(), self.code_description_ok()))
+        s = self.settings
+        basis = repr((entry.serial, sorted(s.ignore), sorted(s.select), sorted(s.extend_select), self.related_ok(),
+                      self.code_description_ok()))
         return hashlib.sha1(basis.encode()).hexdigest()[:16]
 
 
@@ -462,7 +534,7 @@ def _safe(server: ShapelensServer, where: str, default: Callable[[], Any]):
             async def wrapper(params):
                 try:
                     return await fn(params)
-                except asyncio.CancelledError:
+                except (asyncio.CancelledError, JsonRpcException):   # answered as such by the protocol
                     raise
                 except Exception:
                     server.internal_error(where)
@@ -472,12 +544,73 @@ def _safe(server: ShapelensServer, where: str, default: Callable[[], Any]):
             def wrapper(params):
                 try:
                     return fn(params)
+                except JsonRpcException:
+                    raise
                 except Exception:
                     server.internal_error(where)
                     return default()
         return wrapper
 
     return decorate
+
+
+READ_LIMIT = 1 << 20   # bytes the reader buffers before it waits for the server to take them
+WIND_DOWN = 1.0        # seconds the tasks still running at the end get to finish their cancellation
+
+
+def _run_then_leave(serving: Any, server: "ShapelensServer") -> None:
+    """Run the serving coroutine to its end (exit, end of input), then give the other tasks WIND_DOWN
+    seconds to wind down, not more: asyncio.run would wait for each of them, and a task cancelled while
+    it starts the analysis child (asyncio's subprocess set-up) can wait forever. The caller ends the
+    process (run(): os._exit)."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(serving)
+    except BrokenPipeError:
+        log.warning("the client closed the connection")
+        server.protocol.end_of_input()
+    finally:
+        server.worker.kill_now()
+        tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            try:
+                loop.run_until_complete(asyncio.wait(tasks, timeout=WIND_DOWN))
+            except Exception:  # noqa: BLE001 - the process ends next anyway
+                pass
+
+
+async def _stream_reader(stream: Any) -> asyncio.StreamReader:
+    """An asyncio reader of the client's stream: on the event loop itself when it is a pipe or a socket
+    (no thread: nothing outlives the server), else fed by a daemon thread (a regular file)."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=READ_LIMIT, loop=loop)
+    try:
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader, loop=loop), stream)
+        return reader
+    except (ValueError, OSError, NotImplementedError):
+        pass
+    import threading
+
+    def pump() -> None:
+        try:
+            while True:
+                data = stream.read1(1 << 16) if hasattr(stream, "read1") else stream.read(1 << 16)
+                if not data:
+                    break
+                loop.call_soon_threadsafe(reader.feed_data, data)
+        except (OSError, ValueError):
+            pass
+        finally:
+            try:
+                loop.call_soon_threadsafe(reader.feed_eof)
+            except RuntimeError:   # the loop is closed: the server is done anyway
+                pass
+
+    threading.Thread(target=pump, name="shapelens-stdin", daemon=True).start()
+    return reader
 
 
 def _log_prefetch(task: asyncio.Future) -> None:
@@ -753,6 +886,7 @@ def _setup_logging(log_file: Optional[str], log_level: str) -> None:
     else:
         handler = logging.StreamHandler(sys.stderr)  # stdout is the LSP channel
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(OneLineLogs(keep_tracebacks=level <= logging.DEBUG))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -760,8 +894,10 @@ def _setup_logging(log_file: Optional[str], log_level: str) -> None:
     logging.getLogger("pygls").setLevel(level if level <= logging.DEBUG else logging.WARNING)
 
 
-def run(tcp: Optional[str] = None, log_file: Optional[str] = None, log_level: str = "info") -> None:
-    """Start the language server over stdio, or over TCP when tcp is "HOST:PORT"."""
+def run(tcp: Optional[str] = None, log_file: Optional[str] = None, log_level: str = "info") -> int:
+    """Serve over stdio, or over TCP when tcp is "HOST:PORT", then end the process with the exit status
+    the protocol gives (0 after `shutdown`, else 1). The end is os._exit: a thread still blocked on the
+    client (or an analysis thread) must not keep the process alive once the client is gone."""
     _setup_logging(log_file, log_level)
     isolate = os.environ.get("SHAPELENS_LSP_INPROCESS", "") in ("", "0")
     server = create_server(isolate=isolate)
@@ -773,6 +909,14 @@ def run(tcp: Optional[str] = None, log_file: Optional[str] = None, log_level: st
             server.start_io()
     finally:
         server.worker.kill_now()
+    code = server.exit_code
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

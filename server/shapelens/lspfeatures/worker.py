@@ -443,7 +443,7 @@ def worker_main() -> None:
     """Entry of the child: read pickled (text, path, default_input) frames on stdin, answer
     Outbox.encode() frames (("ok", FileResult, ...) with records sent before as numbers) or
     ("error", message) frames on stdout, until stdin closes. A (FORGET, path) frame gets no answer."""
-    from ..analysis.engine import Options, analyze_source
+    from ..guard import analyse_text
 
     try:
         import resource
@@ -478,7 +478,7 @@ def worker_main() -> None:
                     continue
                 text, path, default_input = request
                 # parallel: a cold open of a large file forks a helper that shares the work (both cores)
-                result = analyze_source(text, path, Options(default_torch_input=default_input, parallel=True))
+                result = analyse_text(text, path, default_input, parallel=True)
                 reply, pending = outbox.prepare(result)
             except (KeyboardInterrupt, SystemExit):
                 raise
@@ -500,10 +500,10 @@ def worker_main() -> None:
 
 
 def analyze_in_process(text: str, path: str, default_input: Optional[tuple]) -> Optional["FileResult"]:
-    from ..analysis.engine import Options, analyze_source
+    from ..guard import analyse_text
 
     try:
-        return analyze_source(text, path, Options(default_torch_input=default_input))
+        return analyse_text(text, path, default_input)
     except Exception:
         log.exception("analysis failed")
         return None
@@ -541,6 +541,7 @@ class Worker:
         self.lock = asyncio.Lock()
         self.restarts = 0
         self.inbox = Inbox()      # the records the current child has sent (a new child: a new Inbox)
+        self.failure = ""         # why the last analyze() returned None: a message naming the limit
 
     async def _ensure(self) -> asyncio.subprocess.Process:
         if self.proc is not None and self.proc.returncode is None:
@@ -583,11 +584,21 @@ class Worker:
                     return value
                 log.warning("analysis child failed (%s, exit code %s) on a %d-character text; %s", value,
                             proc.returncode, len(text), "retrying" if retry and not attempt else "giving up")
+                self.failure = self._why(value, proc.returncode)
                 await self.stop()
                 self.restarts += 1
                 if not retry:
                     break
             return None
+
+    def _why(self, what: Any, returncode: Optional[int]) -> str:
+        """The SL001 message for an analysis the child did not finish."""
+        if what == "timeout":
+            return f"not analysed: the analysis took longer than the server's time limit of {self.timeout:g} s"
+        if returncode is not None and returncode < 0 and -returncode in (6, 9):   # SIGABRT, SIGKILL
+            return (f"not analysed: the analysis ran out of memory (the server's limit is "
+                    f"{WORKER_MEMORY >> 20:,} MiB)")
+        return f"not analysed: the analysis process failed ({what}, exit status {returncode})"
 
     async def _roundtrip(self, proc: asyncio.subprocess.Process, payload: bytes) -> tuple[bool, Any, bool]:
         """(True, result-or-None, _) when the child answered; (False, why, retry?) when it failed."""
