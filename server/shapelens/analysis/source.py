@@ -393,8 +393,21 @@ def _guarded_split(text: str, lines: list[str]) -> _Split:
     with C-speed passes over the lines) and refused unparsed; the text between them is split as usual.
     A text still over MAX_FILE_CHARS after that is refused whole."""
     long_lines = [i for i, n in enumerate(map(len, lines)) if n > MAX_STATEMENT_CHARS]
-    cut = _statements_around(lines, long_lines)
-    kept = len(text) - sum(len(lines[i]) for first, last in cut for i in range(first, last))
+    shown = lines
+    comments = {i for i in long_lines if lines[i].lstrip().startswith("#")}
+    if comments:   # a comment holds no code: shortened, it costs its statement nothing
+        shown = list(lines)
+        for i in comments:
+            line = lines[i]
+            shown[i] = line[:len(line) - len(line.lstrip())] + "#\n"
+        long_lines = [i for i in long_lines if i not in comments]
+    return _split_around(text, lines, shown, long_lines)
+
+
+def _split_around(text: str, lines: list[str], shown: list[str], long_lines: list[int]) -> _Split:
+    """_guarded_split once long comment lines are shortened in `shown` (the chunks' text comes from it)."""
+    cut = _statements_around(shown, long_lines)
+    kept = sum(map(len, shown)) - sum(len(shown[i]) for first, last in cut for i in range(first, last))
     if kept > MAX_FILE_CHARS:
         why = (f"not analysed: a file of {len(text):,} characters (the limit is {MAX_FILE_CHARS:,}, not counting "
                f"statements over {MAX_STATEMENT_CHARS:,}, which are skipped)")
@@ -404,12 +417,12 @@ def _guarded_split(text: str, lines: list[str]) -> _Split:
     start = 0
     for first, last in cut + [(len(lines), len(lines))]:
         if start < first:
-            part = _plain_split("".join(lines[start:first]), lines[start:first], start)
+            part = _plain_split("".join(shown[start:first]), shown[start:first], start)
             ranges += part.ranges
             chunks += part.chunks
         if first < last:
             ranges.append((first, last))
-            chunks.append(_chunk(lines, first, last))
+            chunks.append(_chunk(shown, first, last))
         start = last
     return _Split(text, lines, ranges, False, chunks, guarded=True)
 
@@ -542,7 +555,17 @@ def statement_diagnostics(chunks: list[Chunk]) -> list[Diagnostic]:
             diag = chunk._sl001 = _not_analysed(chunk)
         if diag is not False:
             found.append(diag)
+    if len(found) > MAX_REPORTED:   # a binary or garbled file: the first ones say enough
+        last = found[MAX_REPORTED - 1].span
+        rest = len(found) - MAX_REPORTED + 1
+        found = found[:MAX_REPORTED - 1] + [Diagnostic(
+            Span(last.line, last.col, last.line, last.col), "SL001", "warning",
+            f"not analysed: {rest:,} more statements from here on (syntax errors or over a limit; "
+            f"only the first {MAX_REPORTED - 1} are listed)")]
     return found
+
+
+MAX_REPORTED = 50   # SL001 findings of one file before the rest are counted in one
 
 
 def _not_analysed(chunk: Chunk):

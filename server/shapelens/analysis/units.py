@@ -18,6 +18,7 @@ identifier in its text, mentioned and bound (over-grouping is only slower, never
 from __future__ import annotations
 
 import ast
+import os
 import re
 import symtable
 import warnings
@@ -25,7 +26,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, replace
 from typing import Optional
 
-from .inputs import DIRECTIVE_RE   # the directive the analysis reads: its names are reads
+from .directives import DIRECTIVE_RE   # the directive the analysis reads: its names are reads
 from .records import Span
 from .source import Chunk
 
@@ -267,6 +268,7 @@ class _Entry:
     lines: Optional[list]   # (first, last) 1-based lines of its non-constant statements when analysed
     movable: Optional[bool] = None   # every position is in those lines and no text names a line (worked
                                      # out on the first move: on a cold open it would cost ~10 ms)
+    deps: Optional[dict] = None      # other files the unit read (path -> (mtime_ns, size)): a change misses
 
 
 _RESULTS: "OrderedDict[tuple, _Entry]" = OrderedDict()
@@ -307,6 +309,9 @@ def cache_get(key: tuple, base: int) -> Optional[tuple]:
     entry = _RESULTS.get(key)
     if entry is None:
         return None
+    if entry.deps and not _deps_unchanged(entry.deps):
+        del _RESULTS[key]
+        return None
     _RESULTS.move_to_end(key)
     if entry.base != base:
         if entry.movable is None:
@@ -321,10 +326,22 @@ def cache_get(key: tuple, base: int) -> Optional[tuple]:
     return entry.models, entry.diagnostics
 
 
+def _deps_unchanged(deps: dict) -> bool:
+    for path, stamp in deps.items():
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        if (st.st_mtime_ns, st.st_size) != stamp:
+            return False
+    return True
+
+
 def cache_put(key: tuple, base: int, found: tuple, chunks: list[Chunk]) -> None:
-    models, diagnostics = found
+    models, diagnostics = found[0], found[1]
+    deps = found[2] if len(found) > 2 else None
     lines = [(c.start_line + 1, c.start_line + c.text.count("\n")) for c in chunks if not _pure(c)]
-    _RESULTS[key] = _Entry(base, models, diagnostics, lines)
+    _RESULTS[key] = _Entry(base, models, diagnostics, lines, deps=deps or None)
     if len(_RESULTS) > _RESULTS_SIZE:
         _RESULTS.popitem(last=False)
 

@@ -29,7 +29,7 @@ from .machine import Frame, Interp
 from .objects import (MISSING, BudgetSpent, Break, Continue, Function, Opaque, Param, Raise, Return, Tensor,
                       Unknown, UserClass)
 
-DIRECTIVE_RE = re.compile(r"#\s*shapelens:\s*input\s*=\s*(\(.*\)|\[.*\])")
+from ..directives import DIRECTIVE_RE
 BUILD_BUDGET = 300_000      # steps for the module-level statements of a unit
 SPECULATIVE_BUDGET = 100_000   # steps for each speculative run
 RUN_BUDGET = 200_000        # steps for each model's recorded run
@@ -197,10 +197,10 @@ class Unit:
             if self.budget_problem is None:
                 self._statements(it, code.body, frame)
         if frame is None:
-            return [], self.diagnostics
+            return [], self.diagnostics, {}
         self._speculate(it, frame)
         models = self._records(it, frame)
-        return models, _dedupe(self.diagnostics)
+        return models, _dedupe(self.diagnostics), dict(self.loader.deps)
 
     def _note_frameworks(self, text: str) -> None:
         if "torch" in text:
@@ -770,7 +770,7 @@ def _dedupe(diags: list) -> list:
 
 
 def analyze_unit(chunks: list, lines: list, path: str, options) -> tuple:
-    """(models, diagnostics) of one unit."""
+    """(models, diagnostics, other files read) of one unit."""
     return Unit(lines, path, options, chunks).run()
 
 

@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 from ...frameworks import catalogs
 from ...frameworks.base import Signature, bind
-from .. import flow_ops as ops
+from . import ops
 from ..shapes import UNKNOWN, Shape, is_known
 from . import modules as M
 from .objects import Native, Param, Tensor, Unknown

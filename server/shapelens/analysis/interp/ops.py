@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Optional
 
-from .shapes import UNKNOWN, Shape, dim_text, is_known
+from ..shapes import UNKNOWN, Shape, dim_text, is_known
 
 
 @dataclass

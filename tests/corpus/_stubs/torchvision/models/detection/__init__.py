@@ -1,1 +1,0 @@
-# Test-only stand-in (see tests/corpus/_stubs/README.md).
