@@ -184,6 +184,7 @@ class _Child:
         self.pid, self.job_w, self.out_r = pid, job_w, out_r
         self.job: Optional[int] = None
         self.started = 0.0
+        self.retiring = False   # answered after a MemoryError and exits: no more jobs for it
 
     def send(self, index: int) -> None:
         self.job = index
@@ -235,7 +236,7 @@ class _Pool:
 
     def _hand_out(self) -> None:
         for child in self.children:
-            if child.job is None and self.todo:
+            if child.job is None and not child.retiring and self.todo:
                 try:
                     child.send(self.todo.popleft())
                 except OSError:   # died while idle: its end-of-file is read next
@@ -244,7 +245,8 @@ class _Pool:
 
     def _wait(self) -> None:
         busy = [c.started + self.seconds for c in self.children if c.job is not None]
-        timeout = max(0.0, min(busy) - time.monotonic()) if busy else 0.0
+        # nobody busy: only retiring children are left, and their end-of-file is what comes next
+        timeout = max(0.0, min(busy) - time.monotonic()) if busy else None
         for key, _ in self.selector.select(timeout):
             child = key.data
             reply = _read_frame(child.out_r)
@@ -255,6 +257,7 @@ class _Pool:
             if child.job is not None:
                 self.results[child.job] = Outcome(status, value)
             child.job = None
+            child.retiring = status == "memory"
 
     def _kill_late(self) -> None:
         now = time.monotonic()
@@ -326,9 +329,12 @@ def _reap(pid: int, block: bool = True) -> Optional[int]:
 def _child_main(job_r: int, out_w: int, jobs: list, work: Callable, memory_mb: int) -> None:
     """The worker's loop: read a job index, answer (status, value), until the job pipe closes. After a
     MemoryError the process may be short of memory anywhere: it answers and exits."""
+    import faulthandler
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_DFL)   # Ctrl-C ends the children with the parent
+    if faulthandler.is_enabled():   # (pytest's): a crash is reported by the parent, not as a stack dump
+        faulthandler.disable()
     _limit_memory(memory_mb)
     os.dup2(2, 1)   # a stray print() must not reach the parent's stdout (the report is built there)
     while True:
