@@ -67,8 +67,8 @@ def analyse_text(text: str, path: str, default_input: Optional[tuple] = None, pa
 
 
 # "Conv2d: with stride 2 the last 1 input position on H is never read by any window"
-_AXIS_FINDING = re.compile(r"^(?P<head>.*?) the last (?P<n>\d+) input positions? on (?P<axis>\S+) "
-                           r"(?:is|are) never read(?P<tail>.*)$", re.S)
+_AXIS_FINDING = re.compile(r"^(?P<name>[^:]+): (?P<cond>with .*?) the last (?P<n>\d+) input positions? on "
+                           r"(?P<axis>\S+) (?:is|are) never read(?P<tail>.*)$", re.S)
 MERGED_CODES = {"SL201"}   # one finding per axis in the catalogs, one per layer as reported
 
 
@@ -112,21 +112,22 @@ def _merged_once(group: list):
 
 
 def _merged(group: list):
+    """"Conv2d: with stride 2 the last 1 input position on H and the last 1 on W are never read …";
+    axes with their own kernel or stride keep theirs ("…, with kernel 2 and stride 3 the last 1 on W …")."""
     from dataclasses import replace
 
     parts = [_AXIS_FINDING.match(d.message) for d in group]
-    if not all(parts):
-        return replace(group[0], message="; ".join(d.message for d in group))
     first = parts[0]
-    same = all(p.group("head") == first.group("head") and p.group("tail") == first.group("tail") for p in parts)
-    if same:
-        axes = [f"the last {p.group('n')} on {p.group('axis')}" for p in parts[1:]]
-        plural = "s" if first.group("n") != "1" else ""
-        message = (f"{first.group('head')} the last {first.group('n')} input position{plural} on "
-                   f"{first.group('axis')} and {' and '.join(axes)} are never read{first.group('tail')}")
-    else:
-        message = "; ".join(d.message for d in group)
-    return replace(group[0], message=message)
+    if not all(parts) or any(p.group("name") != first.group("name") or p.group("tail") != first.group("tail")
+                             for p in parts):
+        return replace(group[0], message="; ".join(d.message for d in group))
+    plural = "s" if first.group("n") != "1" else ""
+    clauses = [f"{first.group('cond')} the last {first.group('n')} input position{plural} on {first.group('axis')}"]
+    for p in parts[1:]:
+        cond = "" if p.group("cond") == first.group("cond") else p.group("cond") + " "
+        clauses.append(f"{cond}the last {p.group('n')} on {p.group('axis')}")
+    joined = " and ".join(clauses) if all(p.group("cond") == first.group("cond") for p in parts) else ", ".join(clauses)
+    return replace(group[0], message=f"{first.group('name')}: {joined} are never read{first.group('tail')}")
 
 
 # ====================================================================== running jobs in limited children
