@@ -952,7 +952,7 @@ def test_equalization_keeps_the_shape_of_what_it_is_applied_to():
     assert tuple(y.shape)[1:] == record.output_shape.dims[1:] and not errors
 
 
-# ---------------------------------------------------------------- merge entries (the interpreter still uses flow_keras)
+# ---------------------------------------------------------------- merge entries (the interpreter still uses its own, interp/keras.py)
 
 def run_entry(name: str, args: str, shapes: list):
     """The catalog entry `name` run on a list of input shapes, as the interpreter will call it: (Ctx, errors)."""

@@ -4,7 +4,7 @@ repeat / expand / tile, tril / triu, topk, gather, index_select, one_hot.
 
 Each function takes Shapes and plain constants and returns a Result: the output shape (None when unknown, with
 the reason), or `outputs` for several, or `error`, the message of what torch raises. matmul / @ broadcasting,
-view / reshape, permute / transpose, cat / stack, reductions and F.pad are in analysis/flow_ops.py (not
+view / reshape, permute / transpose, cat / stack, reductions and F.pad are in analysis/interp/ops.py (not
 repeated here). Framework-free: no torch import.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from ..analysis.shapes import UNKNOWN, Dim, Shape, dim_text, is_known
 
 @dataclass
 class Result:
-    """What an operation gives: the same fields as analysis.flow_ops.Op, plus `outputs` for an operation that
+    """What an operation gives: the same fields as analysis.interp.ops.Op, plus `outputs` for an operation that
     returns several tensors (split, chunk, topk: a tuple of Shapes, None for an unknown one)."""
     shape: Optional[Shape] = None
     text: str = ""
