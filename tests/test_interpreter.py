@@ -1,0 +1,528 @@
+"""The interpreter on the model-building idioms of issue #12, each a small program run by shapelens and by
+the real framework: every model's layers (paths, output shapes, trainable and frozen parameters) and
+totals must be what torch 2.13 / Keras 3 give (tests/realcheck.py). Lines carrying `# => SHAPE PARAMS`
+are also checked against those hand-computed values (tests/annotated.py).
+"""
+from __future__ import annotations
+
+import textwrap
+import time
+
+import pytest
+
+from annotated import check
+from realcheck import check_against_frameworks
+from shapelens.analysis import analyze_source
+
+IDIOMS = {
+    # Each layer sees the values of its own iteration (was: every conv got the last value).
+    "keras_nested_loops_add": """
+        import keras
+        from keras import layers
+        BLOCKS = [(8, 2), (16, 1)]
+        model = keras.Sequential([keras.Input(shape=(16, 16, 3))])
+        for filters, repeats in BLOCKS:
+            for _ in range(repeats):
+                model.add(layers.Conv2D(filters, 3))
+        model.add(layers.Flatten())
+        model.add(layers.Dense(10))
+    """,
+    "torch_add_module_in_loops": """
+        import torch
+        import torch.nn as nn
+        model = nn.Sequential()
+        model.add_module("conv1", nn.Conv2d(3, 8, 3))          # => (1, 8, 14, 14) 224
+        for i in range(2):
+            model.add_module(f"conv{i + 2}", nn.Conv2d(8, 8, 3))
+            model.add_module(f"relu{i + 2}", nn.ReLU())
+        model.add_module("flat", nn.Flatten())
+        out = model(torch.randn(1, 3, 16, 16))
+    """,
+    "vgg_make_layers_cfgs": """
+        import torch
+        import torch.nn as nn
+        cfgs = {"A": [8, "M", 16, "M"], "B": [8, 8, "M", 16, 16, "M"]}
+        def make_layers(cfg, batch_norm=False):
+            layers = []
+            in_channels = 3
+            for v in cfg:
+                if v == "M":
+                    layers += [nn.MaxPool2d(kernel_size=2, stride=2)]
+                else:
+                    conv2d = nn.Conv2d(in_channels, v, kernel_size=3, padding=1)
+                    if batch_norm:
+                        layers += [conv2d, nn.BatchNorm2d(v), nn.ReLU(inplace=True)]
+                    else:
+                        layers += [conv2d, nn.ReLU(inplace=True)]
+                    in_channels = v
+            return nn.Sequential(*layers)
+        class VGG(nn.Module):
+            def __init__(self, features, num_classes=10):
+                super().__init__()
+                self.features = features
+                self.avgpool = nn.AdaptiveAvgPool2d((2, 2))
+                self.classifier = nn.Sequential(nn.Linear(16 * 2 * 2, 32), nn.ReLU(True), nn.Linear(32, num_classes))
+            def forward(self, x):
+                x = self.features(x)
+                x = self.avgpool(x)
+                x = torch.flatten(x, 1)
+                return self.classifier(x)
+        # shapelens: input=(1, 3, 16, 16)
+        model = VGG(make_layers(cfgs["A"]))
+        # shapelens: input=(1, 3, 16, 16)
+        model_bn = VGG(make_layers(cfgs["B"], batch_norm=True), num_classes=4)
+    """,
+    "staticmethod_helper": """
+        import torch
+        from torch import nn
+        class Block(nn.Module):
+            def __init__(self, inp, oup):
+                super().__init__()
+                self.branch = nn.Sequential(
+                    self.depthwise_conv(inp, inp, kernel_size=3, stride=2, padding=1),
+                    nn.BatchNorm2d(inp),
+                    nn.Conv2d(inp, oup, 1),
+                )
+            @staticmethod
+            def depthwise_conv(i, o, kernel_size, stride=1, padding=0, bias=False):
+                return nn.Conv2d(i, o, kernel_size, stride, padding, bias=bias, groups=i)
+            def forward(self, x):
+                return self.branch(x)
+        model = Block(8, 16)
+        out = model(torch.randn(2, 8, 16, 16))
+    """,
+    "keras_tensor_helper_in_builder": """
+        import keras
+        from keras import layers
+        def block(x, f):
+            x = layers.Conv2D(f, 3, padding="same")(x)
+            x = layers.ReLU()(x)
+            return x
+        def build():
+            inp = keras.Input(shape=(16, 16, 3))
+            x = block(inp, 8)
+            x = block(x, 16)
+            x = layers.GlobalAveragePooling2D()(x)
+            return keras.Model(inp, layers.Dense(4)(x))
+        model = build()
+    """,
+    "helpers_returning_layers_lists_sequentials": """
+        import torch
+        from torch import nn
+        def conv3x3(i, o, stride=1):
+            return nn.Conv2d(i, o, 3, stride, 1, bias=False)
+        def vgg_block(num_convs, in_channels, out_channels):
+            layers = []
+            for _ in range(num_convs):
+                layers.append(nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1))
+                layers.append(nn.ReLU())
+                in_channels = out_channels
+            layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+            return nn.Sequential(*layers)
+        def nin_block(in_channels, out_channels, kernel_size, strides, padding):
+            return nn.Sequential(
+                nn.Conv2d(in_channels, out_channels, kernel_size, strides, padding), nn.ReLU(),
+                nn.Conv2d(out_channels, out_channels, kernel_size=1), nn.ReLU())
+        def dense_block(n_in, n_out, p):
+            return [nn.Linear(n_in, n_out), nn.ReLU(), nn.Dropout(p)]
+        arch = ((1, 8), (2, 16))
+        blocks = []
+        in_c = 8
+        for (n, o) in arch:
+            blocks.append((n, in_c, o))
+            in_c = o
+        # shapelens: input=(2, 3, 16, 16)
+        net = nn.Sequential(
+            conv3x3(3, 8),
+            *[vgg_block(n, c, o) for (n, c, o) in blocks],
+            nin_block(16, 16, kernel_size=3, strides=1, padding=1),
+            nn.Flatten(),
+            *dense_block(16 * 4 * 4, 32, 0.5),
+            nn.Linear(32, 10),
+        )
+    """,
+    "keras_conv_block_returning_sequential": """
+        import keras
+        from keras import layers
+        def conv_block(filters):
+            return keras.Sequential([layers.Conv2D(filters, 3, padding="same"), layers.BatchNormalization(),
+                                     layers.ReLU()])
+        inputs = keras.Input(shape=(8, 8, 3))
+        x = conv_block(4)(inputs)
+        x = conv_block(8)(x)
+        outputs = layers.Dense(2)(layers.Flatten()(x))
+        model = keras.Model(inputs, outputs)
+    """,
+    "resnet_make_layer_expansion": """
+        import torch
+        import torch.nn as nn
+        from functools import partial
+        def conv3x3(in_planes, out_planes, stride=1):
+            return nn.Conv2d(in_planes, out_planes, kernel_size=3, stride=stride, padding=1, bias=False)
+        def conv1x1(in_planes, out_planes, stride=1):
+            return nn.Conv2d(in_planes, out_planes, kernel_size=1, stride=stride, bias=False)
+        class BasicBlock(nn.Module):
+            expansion = 1
+            def __init__(self, inplanes, planes, stride=1, downsample=None, norm_layer=None):
+                super().__init__()
+                if norm_layer is None:
+                    norm_layer = nn.BatchNorm2d
+                self.conv1 = conv3x3(inplanes, planes, stride)
+                self.bn1 = norm_layer(planes)
+                self.relu = nn.ReLU(inplace=True)
+                self.conv2 = conv3x3(planes, planes)
+                self.bn2 = norm_layer(planes)
+                self.downsample = downsample
+            def forward(self, x):
+                identity = x
+                out = self.relu(self.bn1(self.conv1(x)))
+                out = self.bn2(self.conv2(out))
+                if self.downsample is not None:
+                    identity = self.downsample(x)
+                return self.relu(out + identity)
+        class Bottleneck(nn.Module):
+            expansion = 4
+            def __init__(self, inplanes, planes, stride=1, downsample=None, norm_layer=None):
+                super().__init__()
+                norm_layer = norm_layer or nn.BatchNorm2d
+                self.conv1 = conv1x1(inplanes, planes)
+                self.bn1 = norm_layer(planes)
+                self.conv2 = conv3x3(planes, planes, stride)
+                self.bn2 = norm_layer(planes)
+                self.conv3 = conv1x1(planes, planes * self.expansion)
+                self.bn3 = norm_layer(planes * self.expansion)
+                self.relu = nn.ReLU(inplace=True)
+                self.downsample = downsample
+            def forward(self, x):
+                identity = x if self.downsample is None else self.downsample(x)
+                out = self.relu(self.bn1(self.conv1(x)))
+                out = self.relu(self.bn2(self.conv2(out)))
+                out = self.bn3(self.conv3(out))
+                return self.relu(out + identity)
+        class ResNet(nn.Module):
+            def __init__(self, block, layers, num_classes=10, norm_layer=None):
+                super().__init__()
+                self._norm_layer = norm_layer or nn.BatchNorm2d
+                self.inplanes = 8
+                self.conv1 = nn.Conv2d(3, self.inplanes, kernel_size=3, padding=1, bias=False)
+                self.bn1 = self._norm_layer(self.inplanes)
+                self.relu = nn.ReLU(inplace=True)
+                self.layer1 = self._make_layer(block, 8, layers[0])
+                self.layer2 = self._make_layer(block, 16, layers[1], stride=2)
+                self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+                self.fc = nn.Linear(16 * block.expansion, num_classes)
+            def _make_layer(self, block, planes, blocks, stride=1):
+                downsample = None
+                if stride != 1 or self.inplanes != planes * block.expansion:
+                    downsample = nn.Sequential(conv1x1(self.inplanes, planes * block.expansion, stride),
+                                               self._norm_layer(planes * block.expansion))
+                layers = [block(self.inplanes, planes, stride, downsample, self._norm_layer)]
+                self.inplanes = planes * block.expansion
+                for _ in range(1, blocks):
+                    layers.append(block(self.inplanes, planes, norm_layer=self._norm_layer))
+                return nn.Sequential(*layers)
+            def forward(self, x):
+                x = self.relu(self.bn1(self.conv1(x)))
+                x = self.layer2(self.layer1(x))
+                x = torch.flatten(self.avgpool(x), 1)
+                return self.fc(x)
+        def resnet(block, layers, **kwargs):
+            return ResNet(block, layers, **kwargs)
+        # shapelens: input=(2, 3, 16, 16)
+        model = resnet(BasicBlock, [2, 2])
+        # shapelens: input=(2, 3, 16, 16)
+        model_b = resnet(Bottleneck, [1, 2], num_classes=3, norm_layer=partial(nn.BatchNorm2d, eps=1e-3))
+    """,
+    "sequential_subclass_with_custom_init": """
+        import torch
+        from torch import nn
+        class ConvNormActivation(nn.Sequential):
+            def __init__(self, in_channels, out_channels, kernel_size=3, stride=1, norm_layer=nn.BatchNorm2d,
+                         activation_layer=nn.ReLU):
+                padding = (kernel_size - 1) // 2
+                layers = [nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding,
+                                    bias=norm_layer is None)]
+                if norm_layer is not None:
+                    layers.append(norm_layer(out_channels))
+                if activation_layer is not None:
+                    layers.append(activation_layer(inplace=True))
+                super().__init__(*layers)
+                self.out_channels = out_channels
+        # shapelens: input=(2, 3, 16, 16)
+        model = nn.Sequential(ConvNormActivation(3, 8, stride=2), ConvNormActivation(8, 16, norm_layer=None),
+                              nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 2))
+    """,
+    "dense_block_moduledict_add_module_loop": """
+        import torch
+        from torch import nn
+        class _DenseLayer(nn.Module):
+            def __init__(self, num_input_features, growth_rate, bn_size):
+                super().__init__()
+                self.norm1 = nn.BatchNorm2d(num_input_features)
+                self.relu1 = nn.ReLU(inplace=True)
+                self.conv1 = nn.Conv2d(num_input_features, bn_size * growth_rate, kernel_size=1, bias=False)
+                self.norm2 = nn.BatchNorm2d(bn_size * growth_rate)
+                self.relu2 = nn.ReLU(inplace=True)
+                self.conv2 = nn.Conv2d(bn_size * growth_rate, growth_rate, kernel_size=3, padding=1, bias=False)
+            def forward(self, inputs):
+                prev = torch.cat(inputs, 1)
+                out = self.conv1(self.relu1(self.norm1(prev)))
+                return self.conv2(self.relu2(self.norm2(out)))
+        class _DenseBlock(nn.ModuleDict):
+            def __init__(self, num_layers, num_input_features, bn_size, growth_rate):
+                super().__init__()
+                for i in range(num_layers):
+                    layer = _DenseLayer(num_input_features + i * growth_rate, growth_rate, bn_size)
+                    self.add_module("denselayer%d" % (i + 1), layer)
+            def forward(self, init_features):
+                features = [init_features]
+                for name, layer in self.items():
+                    features.append(layer(features))
+                return torch.cat(features, 1)
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv0 = nn.Conv2d(3, 8, 3, padding=1)
+                self.block = _DenseBlock(3, 8, 2, 4)
+                self.fc = nn.Linear(8 + 3 * 4, 2)
+            def forward(self, x):
+                x = self.block(self.conv0(x))
+                return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+        # shapelens: input=(2, 3, 8, 8)
+        model = Net()
+    """,
+    "inverted_residual_config_loop_and_stack": """
+        import torch
+        from torch import nn
+        def _make_divisible(v, divisor, min_value=None):
+            if min_value is None:
+                min_value = divisor
+            new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
+            if new_v < 0.9 * v:
+                new_v += divisor
+            return new_v
+        class InvertedResidual(nn.Module):
+            def __init__(self, inp, oup, stride, expand_ratio):
+                super().__init__()
+                hidden = int(round(inp * expand_ratio))
+                self.use_res_connect = stride == 1 and inp == oup
+                layers = []
+                if expand_ratio != 1:
+                    layers += [nn.Conv2d(inp, hidden, 1, bias=False), nn.BatchNorm2d(hidden), nn.ReLU6(inplace=True)]
+                layers += [nn.Conv2d(hidden, hidden, 3, stride, 1, groups=hidden, bias=False), nn.BatchNorm2d(hidden),
+                           nn.ReLU6(inplace=True), nn.Conv2d(hidden, oup, 1, bias=False), nn.BatchNorm2d(oup)]
+                self.conv = nn.Sequential(*layers)
+            def forward(self, x):
+                return x + self.conv(x) if self.use_res_connect else self.conv(x)
+        def _stack(in_ch, out_ch, exp_factor, repeats, stride):
+            first = InvertedResidual(in_ch, out_ch, stride, exp_factor)
+            remaining = []
+            for _ in range(1, repeats):
+                remaining.append(InvertedResidual(out_ch, out_ch, 1, exp_factor))
+            return nn.Sequential(first, *remaining)
+        class MobileNet(nn.Module):
+            def __init__(self, width_mult=1.0, num_classes=5):
+                super().__init__()
+                settings = [[1, 8, 1, 1], [6, 12, 2, 2], [6, 16, 2, 2]]
+                input_channel = _make_divisible(16 * width_mult, 8)
+                features = [nn.Conv2d(3, input_channel, 3, 2, 1, bias=False)]
+                for t, c, n, s in settings:
+                    output_channel = _make_divisible(c * width_mult, 8)
+                    for i in range(n):
+                        stride = s if i == 0 else 1
+                        features.append(InvertedResidual(input_channel, output_channel, stride, expand_ratio=t))
+                        input_channel = output_channel
+                features.append(_stack(input_channel, 24, 3, 2, 1))
+                self.features = nn.Sequential(*features)
+                self.classifier = nn.Linear(24, num_classes)
+            def forward(self, x):
+                x = nn.functional.adaptive_avg_pool2d(self.features(x), (1, 1))
+                return self.classifier(torch.flatten(x, 1))
+        # shapelens: input=(2, 3, 32, 32)
+        model = MobileNet(width_mult=0.75)
+    """,
+    "getattr_nn_rnn_type_and_inheritance": """
+        import torch
+        import torch.nn as nn
+        class Base(nn.Module):
+            hidden = 16
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.encoder = nn.Embedding(50, 8)
+        class RNNModel(Base):
+            def __init__(self, rnn_type, nlayers, **kwargs):
+                super().__init__(**kwargs)
+                self.rnn = getattr(nn, rnn_type)(8, self.hidden, nlayers)
+                self.decoder = nn.Linear(self.hidden, 50)
+            def forward(self, x):
+                emb = self.encoder(x)
+                out, _ = self.rnn(emb)
+                return self.decoder(out)
+        # shapelens: input=(5, 2)
+        model = RNNModel("LSTM", 2)
+        # shapelens: input=(5, 2)
+        model_gru = RNNModel("GRU", 1)
+    """,
+    "user_blocks_in_module_level_sequential": """
+        import torch
+        from torch import nn
+        class G_block(nn.Module):
+            def __init__(self, out_channels, in_channels=3, kernel_size=4, strides=2, padding=1, **kwargs):
+                super().__init__(**kwargs)
+                self.conv2d_trans = nn.ConvTranspose2d(in_channels, out_channels, kernel_size, strides, padding,
+                                                       bias=False)
+                self.batch_norm = nn.BatchNorm2d(out_channels)
+                self.activation = nn.ReLU()
+            def forward(self, X):
+                return self.activation(self.batch_norm(self.conv2d_trans(X)))
+        n_G = 8
+        # shapelens: input=(2, 10, 1, 1)
+        net_G = nn.Sequential(
+            G_block(in_channels=10, out_channels=n_G * 4, strides=1, padding=0),
+            G_block(in_channels=n_G * 4, out_channels=n_G * 2),
+            nn.ConvTranspose2d(in_channels=n_G * 2, out_channels=3, kernel_size=4, stride=2, padding=1, bias=False),
+            nn.Tanh())
+    """,
+    "keras_builder_with_default_and_given_shape": """
+        import keras
+        from keras import layers
+        def make_model(input_shape=(8,), num_classes=3):
+            inputs = keras.Input(shape=input_shape)
+            x = layers.Dense(16, activation="relu")(inputs)
+            return keras.Model(inputs, layers.Dense(num_classes)(x))
+        model = make_model((12,), num_classes=2)
+        small = make_model()
+    """,
+    "keras_tensorflow_imports_and_applications_style": """
+        from tensorflow.keras import layers
+        from tensorflow.keras.models import Model
+        from keras.src.models import Functional
+        def stack(x, filters, name):
+            x = layers.Conv2D(filters, 3, padding="same", name=name + "_conv")(x)
+            return layers.BatchNormalization(name=name + "_bn")(x)
+        def Tiny(input_shape=None, classes=4):
+            img_input = layers.Input(shape=input_shape)
+            x = stack(img_input, 8, "s1")
+            x = stack(x, 16, "s2")
+            x = layers.GlobalAveragePooling2D()(x)
+            return Functional(img_input, layers.Dense(classes)(x), name="tiny")
+        model = Tiny(input_shape=(16, 16, 3))
+        other = Model(model.input, model.output)
+    """,
+}
+
+# The source of each idiom runs in real Keras with `tensorflow.keras` mapped to Keras 3 (no TensorFlow here).
+TF_ALIASES = {"from tensorflow.keras import": "from keras import", "from tensorflow.keras.models import":
+              "from keras.models import"}
+
+
+def _source(name: str) -> str:
+    return textwrap.dedent(IDIOMS[name])
+
+
+@pytest.mark.parametrize("name", sorted(IDIOMS))
+def test_idiom_matches_the_framework(name):
+    source = _source(name)
+    runnable = source
+    for a, b in TF_ALIASES.items():
+        runnable = runnable.replace(a, b)
+    models = check_against_frameworks(source) if runnable == source else None
+    if models is None:   # analyse the source as written, run the Keras 3 spelling of it
+        from realcheck import compare_keras, real_object, run_source
+
+        result = analyze_source(source, "<idiom>")
+        assert not [d for d in result.diagnostics if d.severity == "error"]
+        ns = run_source(runnable)
+        problems = [p for r in result.models for p in compare_keras(r, real_object(ns, r))]
+        assert not problems, problems
+        models = result.models
+    assert models, "no model found"
+    assert all(m.total_params is not None for m in models), [(m.name, m.total_params) for m in models]
+
+
+def test_annotated_hints_of_the_add_module_idiom():
+    check(_source("torch_add_module_in_loops"), strict_diagnostics=False)
+
+
+def test_every_model_of_an_idiom_is_found_under_its_name():
+    names = {m.name for m in analyze_source(_source("vgg_make_layers_cfgs")).models}
+    assert {"model", "model_bn"} <= names
+    names = {m.name for m in analyze_source(_source("keras_builder_with_default_and_given_shape")).models}
+    assert {"model", "small"} <= names
+
+
+# ---------------------------------------------------------------- never a wrong number
+
+UNKNOWABLE = {
+    "layers added in a loop of unknown length": """
+        import torch.nn as nn
+        def build(n):
+            layers = []
+            for _ in range(n):
+                layers.append(nn.Linear(4, 4))
+            return nn.Sequential(*layers)
+        model = build(int(input()))
+    """,
+    "add_module in a while loop": """
+        import torch.nn as nn
+        model = nn.Sequential()
+        i = 0
+        while True:
+            model.add_module(f"l{i}", nn.Linear(4, 4))
+            i += 1
+    """,
+    "a layer added under a run-time condition": """
+        import sys
+        import keras
+        from keras import layers
+        model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(4)])
+        if sys.argv[1] == "bn":
+            model.add(layers.BatchNormalization())
+    """,
+    "a module from another library": """
+        import torch.nn as nn
+        import timm_like_library_not_here as lib
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.backbone = lib.create_model("resnet18")
+                self.head = nn.Linear(512, 10)
+            def forward(self, x):
+                return self.head(self.backbone(x))
+        model = Net()
+    """,
+    "a helper from a file that is not there": """
+        import torch.nn as nn
+        from .blocks import ConvBlock
+        model = nn.Sequential(ConvBlock(3, 8), nn.ReLU())
+    """,
+    "a loop of 10**9 iterations": """
+        import torch.nn as nn
+        model = nn.Sequential()
+        for i in range(10 ** 9):
+            model.append(nn.Linear(4, 4))
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNKNOWABLE))
+def test_an_unknowable_model_has_no_total(name):
+    started = time.perf_counter()
+    result = analyze_source(textwrap.dedent(UNKNOWABLE[name]), "<unknowable>")
+    assert result.models, "the model is still shown"
+    for m in result.models:
+        assert m.total_params is None, (m.name, m.total_params)
+        reasons = [r for l in m.layers for r in l.unknown_reasons]
+        assert reasons, "the ? has a reason"
+    assert time.perf_counter() - started < 60   # a hang guard, not a speed measurement
+
+
+def test_a_recursive_helper_ends():
+    source = textwrap.dedent("""
+        import torch.nn as nn
+        def deep(n):
+            return nn.Sequential(nn.Linear(4, 4), deep(n + 1))
+        model = deep(0)
+    """)
+    result = analyze_source(source, "<recursive>")
+    assert all(m.total_params is None for m in result.models)
