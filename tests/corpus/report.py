@@ -2,6 +2,10 @@
 
     python tests/corpus/report.py [--json] [--root DIR] [-v] [FILES...]
 
+The files are the corpus' model files (truth.corpus_files: those with the marked added block, flat in
+torch/ and keras/ or in the package trees below torch/pkgs/); shapelens analyses each at its place on disk,
+so its imports resolve to the verbatim modules beside it.
+
 For each model bound in a corpus file's added block (`model = ...`, `model_b = ...`):
 
 record   the shapelens ModelRecord named like the variable; else (fallback) one named like the real model's
@@ -388,8 +392,7 @@ def print_reports(reports: list, verbose: bool = False, out=sys.stdout) -> None:
     for r in reports:
         if r.file != cur:
             cur = r.file
-            p = pathlib.Path(r.file)
-            print(f"\n{p.parent.name}/{p.name}", file=out)
+            print(f"\n{truth_mod.rel_name(pathlib.Path(r.file))}", file=out)
         if r.error:
             print(f"  {r.name:<18} ERROR {r.error}", file=out)
             continue
@@ -427,12 +430,25 @@ def print_summary(summary: dict, out=sys.stdout) -> None:
               f"{s['models_with_violations']}", file=out)
 
 
+def compare_files(files, truths: dict, jobs: int = 2) -> dict:
+    """{path: [ModelReport]} for every file, analysed in `jobs` processes (spawned: the caller may hold torch's
+    threads), largest files first.  A package model file makes shapelens read the modules it imports, so one
+    file can take tens of seconds."""
+    files = [pathlib.Path(f).resolve() for f in files]
+    if jobs <= 1 or len(files) <= 1:
+        return {f: compare_file(f, truths[f]) for f in files}
+    import concurrent.futures
+    import multiprocessing
+    order = sorted(files, key=lambda f: -f.stat().st_size)
+    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as ex:
+        futures = {f: ex.submit(compare_file, f, truths[f]) for f in order}
+        return {f: futures[f].result() for f in files}
+
+
 def run(files, jobs: int = 2) -> list:
     truths = truth_mod.load_truth(files, jobs=jobs)
-    reports = []
-    for f in files:
-        reports += compare_file(f, truths[pathlib.Path(f).resolve()])
-    return reports
+    by_file = compare_files(files, {pathlib.Path(f).resolve(): t for f, t in truths.items()}, jobs)
+    return [r for f in files for r in by_file[pathlib.Path(f).resolve()]]
 
 
 def main(argv=None) -> int:
@@ -442,7 +458,7 @@ def main(argv=None) -> int:
     ap.add_argument("--root", help="corpus directory with torch/ and keras/ (default tests/corpus)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("-v", "--verbose", action="store_true", help="list every wrong number and false error")
-    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--jobs", type=int, default=2, help="processes for the truth and for the analysis")
     a = ap.parse_args(argv)
     os.environ.setdefault("SHAPELENS_STRICT", "1")
     files = [pathlib.Path(f).resolve() for f in a.files] or truth_mod.corpus_files(a.root)

@@ -5,8 +5,14 @@ module-level name (`model = resnet18()`, `model_b = ...`: `model`, `model_*`, or
 other statements there are setup such as `config = GPT.get_default_config()`), with the input as a `# shapelens: input=(...)`
 directive on the line above (symbolic dims such as N become 2), and, for models that take several inputs or
 integer tokens, a harness-only `# corpus: args=(torch.randint(0, 28, (2, 5)), ...)` line above that.
-An optional header line `# corpus: package=torchvision.models` names the package the file is executed in,
-so that its relative imports resolve to the stand-ins in tests/corpus/_stubs/ (see _stubs/README.md).
+A corpus file that sits in a package layout (torch/pkgs/torchvision/models/resnet.py: directories with
+__init__.py) is executed as a module of that package (torchvision.models), so its relative and absolute
+imports resolve to the verbatim modules beside it: the torch workers put the tree's root (torch/pkgs) first
+on sys.path, and a finder on sys.meta_path gives the harness-only stand-ins of tests/corpus/_stubs/
+precedence over the tree's modules of the same name (modules that cannot run here: they need PIL, or import
+whole subsystems the corpus does not carry; see _stubs/README.md).  A model file imported by another module
+(torchvision.models.resnet by quantization/resnet.py) runs up to its MARK line, i.e. exactly as published.
+An optional header line `# corpus: package=X` names the package of a file outside such a layout.
 
 For each model name this records, in real PyTorch 2.13 / Keras 3 (KERAS_BACKEND=torch):
 
@@ -20,8 +26,9 @@ keras  every layer, flattened through nested models as summary(expand_nested=Tru
        model rows themselves: class, name, output shape, trainable / non-trainable weight counts; totals
        from model.trainable_weights / non_trainable_weights / count_params().
 
-Results are cached as JSON in tests/corpus/.truth/ (gitignored), keyed by a hash of the corpus file and of
-this harness, so repeated runs are fast; a missing cache is rebuilt.  Truth is computed in worker
+Results are cached as JSON in tests/corpus/.truth/ (gitignored), keyed by a hash of the corpus file, of the
+package tree it imports from (every module of torch/pkgs up to a model file's MARK line), of the stand-ins and
+of this harness, so repeated runs are fast; a missing cache is rebuilt.  Truth is computed in worker
 processes (`python truth.py --worker FILE...`), one file and one model at a time, never in the caller's
 process.  Command line: `python tests/corpus/truth.py [--force] [--jobs N] [FILES...]` fills the cache.
 """
@@ -68,8 +75,56 @@ class CorpusFile:
     text: str = ""
 
 
+def _framework_dir(path: pathlib.Path) -> Optional[pathlib.Path]:
+    """The nearest directory above the file named torch or keras (a corpus root's framework directory)."""
+    for d in pathlib.Path(path).resolve().parents:
+        if d.name in ("torch", "keras"):
+            return d
+    return None
+
+
 def framework_of(path: pathlib.Path) -> str:
-    return "keras" if path.parent.name == "keras" else "torch"
+    d = _framework_dir(path)
+    return "keras" if d is not None and d.name == "keras" else "torch"
+
+
+def corpus_root(path: pathlib.Path) -> pathlib.Path:
+    """The corpus directory a file belongs to (the one holding torch/ and keras/)."""
+    d = _framework_dir(path)
+    return d.parent if d is not None else pathlib.Path(path).resolve().parent
+
+
+def rel_name(path: pathlib.Path) -> str:
+    """The file's path inside its corpus: torch/pkgs/torchvision/models/resnet.py, keras/ka_vgg16.py."""
+    path = pathlib.Path(path).resolve()
+    try:
+        return path.relative_to(corpus_root(path)).as_posix()
+    except ValueError:
+        return path.name
+
+
+def package_of(path: pathlib.Path) -> tuple:
+    """(dotted package, directory above the outermost package) for a file inside package directories (each
+    with __init__.py), else (None, None)."""
+    d = pathlib.Path(path).resolve().parent
+    parts = []
+    while (d / "__init__.py").is_file() and d.parent != d:
+        parts.insert(0, d.name)
+        d = d.parent
+    return (".".join(parts), d) if parts else (None, None)
+
+
+def tree_roots(path: pathlib.Path) -> list:
+    """The package trees a torch corpus file is executed against: the directory above its outermost package,
+    and its corpus' torch/pkgs (d2l's torch.py imports torchvision)."""
+    out = []
+    _, top = package_of(path)
+    if top is not None:
+        out.append(top)
+    pk = corpus_root(path) / "torch" / "pkgs"
+    if framework_of(path) == "torch" and pk.is_dir() and pk not in out:
+        out.append(pk)
+    return out
 
 
 def parse_dims(text: str) -> list:
@@ -92,7 +147,7 @@ def read_corpus_file(path) -> CorpusFile:
         raise ValueError(f"{path}: no '{MARK}' line")
     start = lines.index(MARK)
     m = PACKAGE_RE.search("\n".join(lines[:start]).split("# ---- verbatim source below ----")[0])
-    cf = CorpusFile(path, framework_of(path), m.group(1) if m else None, text=text)
+    cf = CorpusFile(path, framework_of(path), m.group(1) if m else package_of(path)[0], text=text)
     # `# corpus: models=a, b` in the added block: names the verbatim code itself binds (a Keras notebook's `model`)
     for line in lines[start + 1:]:
         mm = re.match(r"#\s*corpus:\s*models\s*=\s*(.*)$", line.strip())
@@ -136,9 +191,36 @@ def stubs_digest() -> bytes:
     return _STUBS_DIGEST[0]
 
 
+def up_to_mark(text: str) -> str:
+    """A module's text as the harness imports it: a model file's up to its MARK line (what was published)."""
+    k = text.find("\n" + MARK + "\n")
+    if k < 0 and text.endswith("\n" + MARK):
+        k = len(text) - len(MARK) - 1
+    return text if k < 0 else text[:k + 1]
+
+
+_TREE_DIGESTS: dict = {}
+
+
+def tree_digest(root: pathlib.Path) -> bytes:
+    """A hash of every module of a package tree as the harness imports it (model files up to MARK): the
+    sibling modules a corpus file's truth depends on."""
+    if root not in _TREE_DIGESTS:
+        h = hashlib.sha256()
+        for f in sorted(root.rglob("*.py")):
+            if "__pycache__" in f.parts:
+                continue
+            h.update(f.relative_to(root).as_posix().encode() + b"\0")
+            h.update(up_to_mark(f.read_text(encoding="utf-8")).encode() + b"\0")
+        _TREE_DIGESTS[root] = h.digest()
+    return _TREE_DIGESTS[root]
+
+
 def cache_key(path: pathlib.Path) -> str:
     h = hashlib.sha256()
     h.update(stubs_digest())
+    for root in tree_roots(path):
+        h.update(tree_digest(root))
     h.update(pathlib.Path(path).read_bytes())
     h.update(pathlib.Path(__file__).read_bytes())
     h.update(str(TRUTH_VERSION).encode())
@@ -147,7 +229,7 @@ def cache_key(path: pathlib.Path) -> str:
 
 def cache_path(path: pathlib.Path) -> pathlib.Path:
     path = pathlib.Path(path).resolve()
-    return CACHE / f"{path.parent.name}__{path.stem}__{cache_key(path)}.json"
+    return CACHE / f"{rel_name(path)[:-3].replace('/', '__')}__{cache_key(path)}.json"
 
 
 def cached(path) -> Optional[dict]:
@@ -214,7 +296,7 @@ def run_workers(paths, jobs: int, timeout: float, chunk: int = 20) -> None:
 def _exec_corpus_file(cf: CorpusFile) -> dict:
     import types
     stem = cf.path.stem
-    if cf.package:
+    if cf.package:   # executed as a module of the package, beside the package's own module of that name
         import importlib
         importlib.import_module(cf.package)
         modname = f"{cf.package}._corpus_{stem}"
@@ -426,13 +508,72 @@ def _install_absent() -> None:
             setattr(sys.modules[".".join(rel[:-1])], rel[-1], mod)
 
 
+class _UpToMark:
+    """Loader of a corpus model file imported as a module by another (torchvision.models.resnet by
+    quantization/resnet.py): its text up to MARK, i.e. the published module without the added block."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module) -> None:
+        text = up_to_mark(pathlib.Path(self.path).read_text(encoding="utf-8"))
+        exec(compile(text, self.path, "exec"), module.__dict__)
+
+
+class StandIns:
+    """sys.meta_path finder of the torch workers, for the packages of the corpus trees: a harness-only
+    stand-in in _stubs/ (<dotted/path>.py or <dotted/path>/__init__.py) wins over the tree's module of that
+    name; the tree's model files are imported up to MARK (_UpToMark); everything else is the tree's, found
+    by the ordinary path finder."""
+
+    def __init__(self, stubs: pathlib.Path, trees: list) -> None:
+        import importlib.machinery
+        import importlib.util
+        self.util, self.path_finder = importlib.util, importlib.machinery.PathFinder
+        self.stubs = stubs
+        self.trees = [pathlib.Path(t) for t in trees]
+        self.tops = {d.name for t in self.trees for d in t.iterdir() if (d / "__init__.py").is_file()}
+        self.tops |= {d.name for d in stubs.iterdir() if d.is_dir() and not d.name.startswith("_")}
+
+    def find_spec(self, fullname, path=None, target=None):
+        parts = fullname.split(".")
+        if parts[0] not in self.tops:
+            return None
+        base = self.stubs.joinpath(*parts)
+        if (base / "__init__.py").is_file():
+            locs = [str(base)] + [str(t.joinpath(*parts)) for t in self.trees if t.joinpath(*parts).is_dir()]
+            return self.util.spec_from_file_location(fullname, str(base / "__init__.py"),
+                                                     submodule_search_locations=locs)
+        if base.with_suffix(".py").is_file():
+            return self.util.spec_from_file_location(fullname, str(base.with_suffix(".py")))
+        spec = self.path_finder.find_spec(fullname, path)
+        origin = getattr(spec, "origin", None)
+        if spec is not None and origin and origin.endswith(".py") and spec.submodule_search_locations is None:
+            o = pathlib.Path(origin)
+            if any(t in o.parents for t in self.trees) and ("\n" + MARK + "\n") in o.read_text(encoding="utf-8") + "\n":
+                spec = self.util.spec_from_loader(fullname, _UpToMark(origin), origin=origin)
+                spec.has_location = True
+        return spec
+
+
 def worker(files) -> None:
     fws = {framework_of(pathlib.Path(f)) for f in files}
+    sys.dont_write_bytecode = True      # nothing written into the corpus trees (__pycache__)
     if "torch" in fws:
-        sys.path.insert(0, str(STUBS))
+        trees = []
+        for f in files:
+            for t in tree_roots(pathlib.Path(f)):
+                if t not in trees:
+                    trees.append(t)
+        for t in reversed(trees):
+            sys.path.insert(0, str(t))
+        sys.meta_path.insert(0, StandIns(STUBS, trees))
         _install_absent()
     # a corpus root other than tests/corpus may bring stand-ins of its own in <root>/_stubs
-    for root in {pathlib.Path(f).resolve().parent.parent for f in files}:
+    for root in {corpus_root(pathlib.Path(f)) for f in files}:
         if root != HERE and (root / "_stubs").is_dir():
             sys.path.insert(0, str(root / "_stubs"))
     os.environ.setdefault("KERAS_BACKEND", "torch")
@@ -478,9 +619,24 @@ def worker(files) -> None:
         gc.collect()
 
 
+def is_model_file(path: pathlib.Path) -> bool:
+    """A corpus model file: one with the marked added block (sibling modules of a package tree have none)."""
+    try:
+        return MARK in pathlib.Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def corpus_files(root=None) -> list:
-    root = pathlib.Path(root) if root else HERE
-    return sorted(list((root / "torch").glob("*.py")) + list((root / "keras").glob("*.py")))
+    """Every model file of a corpus: flat torch/*.py and keras/*.py, and the model files of the package trees
+    below them (torch/pkgs/torchvision/models/resnet.py, ...)."""
+    root = pathlib.Path(root).resolve() if root else HERE
+    out = []
+    for fw in ("torch", "keras"):
+        d = root / fw
+        if d.is_dir():
+            out += [f for f in d.rglob("*.py") if "__pycache__" not in f.parts and is_model_file(f)]
+    return sorted(out, key=lambda f: f.relative_to(root).as_posix())
 
 
 def main(argv=None) -> int:
@@ -502,7 +658,7 @@ def main(argv=None) -> int:
         errs = [f"{n}: {(m.get('error') or m.get('forward_error'))}" for n, m in t.get("models", {}).items()
                 if m.get("error") or m.get("forward_error")]
         status = "ok" if not t.get("error") and not errs else (t.get("error") or "; ".join(errs))
-        print(f"{p.parent.name}/{p.name}: {len(t.get('models', {}))} models, {t.get('seconds')}s  {status[-600:]}")
+        print(f"{rel_name(p)}: {len(t.get('models', {}))} models, {t.get('seconds')}s  {status[-600:]}")
     print(f"{time.time() - t0:.1f}s")
     return 0
 

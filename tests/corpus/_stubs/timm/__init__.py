@@ -1,2 +1,4 @@
-# Test-only stand-in for the timm package (see tests/corpus/_stubs/README.md): timm/layers is verbatim.
-__version__ = "1.0.31"
+# Harness-only stand-in for timm/__init__.py (see tests/corpus/_stubs/README.md): the verbatim one, in
+# torch/pkgs/timm/, also imports every timm model (`from .models import create_model, ...`), which the corpus
+# does not carry. Its submodules are the tree's.
+from .version import __version__ as __version__

@@ -1,4 +1,5 @@
-# Test-only stand-ins for the preset transforms that weight enums name (never instantiated by the corpus).
+# Harness-only stand-in for torchvision/transforms/_presets.py (see tests/corpus/_stubs/README.md): the
+# preset transforms weight enums name (never instantiated by the corpus); the verbatim module imports PIL.
 from enum import Enum
 
 
