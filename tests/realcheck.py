@@ -56,12 +56,20 @@ def own(mod) -> tuple:
             sum(p.numel() for p in mod.parameters(recurse=False) if not p.requires_grad))
 
 
+CONTAINERS = (torch.nn.Sequential, torch.nn.ModuleList, torch.nn.ModuleDict)
+
+
+def is_leaf(m) -> bool:
+    """A module with no children that is not an (empty) container."""
+    return next(m.children(), None) is None and not isinstance(m, CONTAINERS)
+
+
 def torch_rows(model, shape: tuple) -> dict:
     """path -> (class name, output shape of the first call or None, own params)."""
     outs: dict = {}
     handles = []
     for name, m in model.named_modules():
-        if name and next(m.children(), None) is None:
+        if name and is_leaf(m):
             def hook(mod, args, out, name=name):
                 if isinstance(out, (tuple, list)):
                     out = out[0]
@@ -80,8 +88,7 @@ def torch_rows(model, shape: tuple) -> dict:
         h.remove()
     rows = {}
     for name, m in model.named_modules():
-        leaf = next(m.children(), None) is None
-        if name and (leaf or any(True for _ in m.parameters(recurse=False))):
+        if name and (is_leaf(m) or any(True for _ in m.parameters(recurse=False))):
             rows[name] = (type(m).__name__, outs.get(name), own(m))
     return rows
 
@@ -149,9 +156,10 @@ def compare_keras(record, model) -> list:
     return problems
 
 
-def check_against_frameworks(source: str, expect_models: int = None) -> list:
-    """Analyse `source`, run it for real, compare every model; returns the records. Fails on any
-    difference, on a model shapelens did not find (expect_models), and on any error diagnostic."""
+def check_against_frameworks(source: str, expect_models: int = None, only: tuple = ()) -> list:
+    """Analyse `source`, run it for real, compare every model (or the ones named in `only`); returns the
+    records. Fails on any difference, on a model shapelens did not find (expect_models), and on any error
+    diagnostic."""
     result = analyze_source(source, "<realcheck>")
     errors = [f"line {d.span.line} {d.code}: {d.message}" for d in result.diagnostics if d.severity == "error"]
     assert not errors, errors
@@ -160,6 +168,8 @@ def check_against_frameworks(source: str, expect_models: int = None) -> list:
     ns = run_source(source)
     problems = []
     for record in result.models:
+        if only and record.name not in only:
+            continue
         obj = real_object(ns, record)
         if record.framework == "keras":
             problems += compare_keras(record, obj)

@@ -389,9 +389,10 @@ class Unit:
         if isinstance(origin, (Function, UserClass)):
             first, name_line = _def_lines(origin)
             candidates += [name_line] + list(range(first, name_line)) + [first - 1]
-        if mod.cls is not None:
-            first, name_line = _def_lines(mod.cls)
-            candidates += [name_line] + list(range(first, name_line)) + [first - 1]
+        for made_by in (mod.cls, mod.maker):   # above the class of the model, or the function that built it
+            if made_by is not None:
+                first, name_line = _def_lines(made_by)
+                candidates += [name_line] + list(range(first, name_line)) + [first - 1]
         for ln in candidates:
             if 0 < ln <= len(self.lines):
                 match = DIRECTIVE_RE.search(self.lines[ln - 1])

@@ -37,7 +37,7 @@ NOT_LAYERS_SUFFIXES = ("Loss",)
 class Mod:
     __slots__ = ("framework", "kind", "qualname", "cls", "rule", "args", "kwargs", "star", "children", "params",
                  "buffers", "attrs", "span", "taint", "serial", "leaf_ctx", "built", "calls", "trainable",
-                 "graph", "problem", "layer_name", "__weakref__")
+                 "graph", "problem", "layer_name", "maker", "__weakref__")
 
     def __init__(self, framework: str, kind: str, qualname: str, span, serial: int) -> None:
         self.framework = framework
@@ -62,6 +62,7 @@ class Mod:
         self.graph = None             # Keras functional model: (inputs, outputs)
         self.problem: Optional[Unknown] = None  # __init__ could not run (a required argument is missing)
         self.layer_name: Optional[str] = None   # Keras name= / OrderedDict key given at construction
+        self.maker = None             # the file's function whose code made it (a directive above it applies)
 
     @property
     def type_name(self) -> str:
@@ -84,6 +85,8 @@ def is_mod(v) -> bool:
 def new_mod(it, framework: str, kind: str, qualname: str, node, frame) -> Mod:
     span = frame.code.span(node) if node is not None else None
     mod = Mod(framework, kind, qualname, span, it.next_serial())
+    if frame is not None and frame.kind == "function" and frame.code.external is None:
+        mod.maker = frame.fn
     if kind in (SEQUENTIAL, FUNCTIONAL) and it.recorder is None and it.depth == 0:
         it.unit.made.append(mod)   # a model made without a name (`return nn.Sequential(...)`) is still one
     return mod
