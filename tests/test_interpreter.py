@@ -409,6 +409,71 @@ IDIOMS = {
         model = Tiny(input_shape=(16, 16, 3))
         other = Model(model.input, model.output)
     """,
+    "hand_written_attention_gpt_block": """
+        import math
+        import torch
+        import torch.nn as nn
+        from torch.nn import functional as F
+        class CausalSelfAttention(nn.Module):
+            def __init__(self, n_embd, n_head, block_size):
+                super().__init__()
+                assert n_embd % n_head == 0
+                self.c_attn = nn.Linear(n_embd, 3 * n_embd)
+                self.c_proj = nn.Linear(n_embd, n_embd)
+                self.n_head = n_head
+                self.n_embd = n_embd
+                self.register_buffer("bias", torch.tril(torch.ones(block_size, block_size))
+                                     .view(1, 1, block_size, block_size))
+            def forward(self, x):
+                B, T, C = x.size()
+                q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
+                k = k.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+                q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+                v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+                att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+                att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float("-inf"))
+                att = F.softmax(att, dim=-1)
+                y = att @ v
+                y = y.transpose(1, 2).contiguous().view(B, T, C)
+                return self.c_proj(y)
+        class Block(nn.Module):
+            def __init__(self, n_embd, n_head, block_size):
+                super().__init__()
+                self.ln_1 = nn.LayerNorm(n_embd)
+                self.attn = CausalSelfAttention(n_embd, n_head, block_size)
+                self.ln_2 = nn.LayerNorm(n_embd)
+                self.mlp = nn.ModuleDict(dict(c_fc=nn.Linear(n_embd, 4 * n_embd), c_proj=nn.Linear(4 * n_embd, n_embd),
+                                              act=nn.GELU()))
+                m = self.mlp
+                self.mlpf = lambda x: m.c_proj(m.act(m.c_fc(x)))
+            def forward(self, x):
+                x = x + self.attn(self.ln_1(x))
+                x = x + self.mlpf(self.ln_2(x))
+                return x
+        # shapelens: input=(2, 5, 16)
+        model = Block(16, 4, 8)
+    """,
+    "einsum_and_sdpa_attention": """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+        class Attention(nn.Module):
+            def __init__(self, dim, heads):
+                super().__init__()
+                self.heads = heads
+                self.qkv = nn.Linear(dim, dim * 3, bias=False)
+                self.out = nn.Linear(dim, dim)
+            def forward(self, x):
+                b, n, d = x.shape
+                qkv = self.qkv(x).reshape(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+                q, k, v = qkv.unbind(0) if False else (qkv[0], qkv[1], qkv[2])
+                scores = torch.einsum("bhid,bhjd->bhij", q, k)
+                y = F.scaled_dot_product_attention(q, k, v)
+                y = y.transpose(1, 2).reshape(b, n, d)
+                return self.out(y) + scores.mean()
+        # shapelens: input=(2, 7, 32)
+        model = Attention(32, 4)
+    """,
 }
 
 # The source of each idiom runs in real Keras with `tensorflow.keras` mapped to Keras 3 (no TensorFlow here).

@@ -366,7 +366,7 @@ def _torch(it, name: str, args, kwargs, node, frame, star):
     if name.startswith(M.TORCH_NN):
         rest = name[len(M.TORCH_NN):]
         if rest.startswith("functional."):
-            return tensors().call_function(it, rest[len("functional."):], args, kwargs, node, frame, star)
+            return tensors().call_functional(it, rest[len("functional."):], args, kwargs, node, frame, star)
         if rest.startswith("init."):
             return args[0] if args else None
         if rest in ("utils.spectral_norm", "utils.parametrizations.spectral_norm"):

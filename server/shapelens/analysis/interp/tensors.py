@@ -221,6 +221,134 @@ def from_op(it, node, frame, op: ops.Op, inputs: list, what: str) -> Tensor:
 
 # ====================================================================== entry points
 
+# ====================================================================== the catalogs' functional tables
+
+def _as_shape_arg(v):
+    """A value for the frameworks' framework-free tables: a tensor as its Shape (Unknown when unknown)."""
+    if isinstance(v, Param):
+        v = as_tensor(v)
+    if isinstance(v, Tensor):
+        return v.shape if v.shape is not None else Unknown(v.reason or "the tensor's shape is unknown")
+    if isinstance(v, (list, tuple)) and any(isinstance(x, (Tensor, Param)) for x in v):
+        items = [_as_shape_arg(x) for x in v]
+        return tuple(items) if isinstance(v, tuple) else items
+    return M.clean(v) if not isinstance(v, (int, float, str, bool, type(None))) else v
+
+
+def from_result(it, node, frame, res, inputs: list, what: str):
+    """A frameworks.tensor_ops.Result as the interpreter's tensor(s)."""
+    op = ops.Op(res.shape, res.text, res.error, res.reason, res.origin)
+    if res.error or res.outputs is None:
+        return from_op(it, node, frame, op, inputs, what)
+    span = frame.code.span(node)
+    out = []
+    for shape in res.outputs:
+        producer = (span, f"{what} produces {shape.text() if shape else '?'}")
+        out.append(result(it, Tensor(shape, "" if shape is not None else res.reason or "unknown", "", producer),
+                          inputs))
+    return tuple(out)
+
+
+def functional_table(it, name: str, args: list, kwargs: dict, node, frame):
+    """F.<name> from frameworks/torch_functional.py (its real signature, its layer twin or shape rule)."""
+    from ...frameworks import torch_functional as TF
+
+    if name not in TF.FUNCTIONS:
+        return None
+    inputs = tensors_in(list(args) + list(kwargs.values()))
+    if not inputs:
+        return None
+    res = TF.apply(name, [_as_shape_arg(a) for a in args], {k: _as_shape_arg(v) for k, v in kwargs.items()})
+    return from_result(it, node, frame, res, inputs, f"F.{name}")
+
+
+def _op_einsum(args, kwargs):
+    eq = args[0] if args else kwargs.get("equation")
+    operands = list(args[1:])
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = list(operands[0])
+    if not isinstance(eq, str) or not all(isinstance(o, Shape) for o in operands):
+        return None
+    return TO().einsum(eq, operands)
+
+
+def _first_shape(args, kwargs, key="input"):
+    v = args[0] if args else kwargs.get(key)
+    return v if isinstance(v, Shape) else None
+
+
+def _op_simple(fn_name: str, *names):
+    """A tensor_ops function taking the input shape then the named arguments (positional or keyword)."""
+    def run(args, kwargs):
+        s = _first_shape(args, kwargs)
+        if s is None:
+            return None
+        values = []
+        for i, n in enumerate(names):
+            v = args[1 + i] if len(args) > 1 + i else kwargs.get(n, _NONE)
+            if v is _NONE:
+                break
+            values.append(v)
+        return getattr(TO(), fn_name)(s, *values)
+    return run
+
+
+def _op_sizes(fn_name: str):
+    """repeat / tile / expand: the sizes as varargs or one tuple."""
+    def run(args, kwargs):
+        s = _first_shape(args, kwargs)
+        sizes = list(args[1:])
+        if len(sizes) == 1 and isinstance(sizes[0], (list, tuple)):
+            sizes = list(sizes[0])
+        if s is None or not sizes or not all(isinstance(x, int) for x in sizes):
+            return None
+        return getattr(TO(), fn_name)(s, sizes)
+    return run
+
+
+def _op_two(fn_name: str):
+    def run(args, kwargs):
+        shapes = [a for a in args if isinstance(a, Shape)]
+        return getattr(TO(), fn_name)(*shapes[:2]) if len(shapes) >= 2 else None
+    return run
+
+
+def _op_baddbmm(args, kwargs):
+    shapes = [a for a in args if isinstance(a, Shape)]
+    return TO().baddbmm(*shapes[:3]) if len(shapes) >= 3 else None
+
+
+_NONE = object()
+TENSOR_OPS = {
+    "einsum": _op_einsum, "bmm": _op_two("bmm"), "baddbmm": _op_baddbmm,
+    "masked_fill": _op_simple("masked_fill", "mask"), "masked_fill_": _op_simple("masked_fill", "mask"),
+    "tril": _op_simple("triangle"), "triu": _op_simple("triangle"),
+    "split": _op_simple("split", "split_size_or_sections", "dim"), "chunk": _op_simple("chunk", "chunks", "dim"),
+    "topk": _op_simple("topk", "k", "dim"), "repeat": _op_sizes("repeat"), "tile": _op_sizes("tile"),
+    "gather": _op_simple("gather", "dim", "index"), "index_select": _op_simple("index_select", "dim", "index"),
+}
+
+
+def TO():
+    from ...frameworks import tensor_ops
+
+    return tensor_ops
+
+
+def tensor_op(it, name: str, args: list, kwargs: dict, node, frame):
+    """torch.<name> / x.<name>() from frameworks/tensor_ops.py; None when it is not one of them."""
+    fn = TENSOR_OPS.get(name)
+    if fn is None:
+        return None
+    inputs = tensors_in(list(args) + list(kwargs.values()))
+    if not inputs:
+        return None
+    res = fn([_as_shape_arg(a) for a in args], {k: _as_shape_arg(v) for k, v in kwargs.items()})
+    if res is None:
+        return unknown_op(it, node, frame, inputs, f"`{frame.code.text(node)}` has arguments known only at run time")
+    return from_result(it, node, frame, res, inputs, name)
+
+
 def call_torch(it, name: str, args: list, kwargs: dict, node, frame, star) -> Any:
     rest = name[len("torch."):]
     if rest in FACTORIES:
@@ -232,11 +360,21 @@ def call_torch(it, name: str, args: list, kwargs: dict, node, frame, star) -> An
         items = it.iterate(args[0], node, frame) if args else []
         return tuple(items) if not isinstance(items, Unknown) else items
     if rest.startswith("nn.functional."):
-        return call_function(it, rest[len("nn.functional."):], args, kwargs, node, frame, star)
+        return call_functional(it, rest[len("nn.functional."):], args, kwargs, node, frame, star)
     if "." not in rest:
         return call_function(it, rest, args, kwargs, node, frame, star)
     return unknown_op(it, node, frame, list(args) + list(kwargs.values()),
                       f"`{name}()` is not an operation shapelens follows")
+
+
+def call_functional(it, name: str, args: list, kwargs: dict, node, frame, star) -> Any:
+    """torch.nn.functional.<name>: the catalog's table of F functions first (real signatures), then the
+    rules shared with torch.* (view, cat, ...)."""
+    if star is None:
+        out = functional_table(it, name, args, kwargs, node, frame)
+        if out is not None:
+            return out
+    return call_function(it, name, args, kwargs, node, frame, star)
 
 
 def call_function(it, name: str, args: list, kwargs: dict, node, frame, star) -> Any:
@@ -244,6 +382,14 @@ def call_function(it, name: str, args: list, kwargs: dict, node, frame, star) ->
     args = [as_tensor(a) for a in args]
     if star is not None:
         return unknown_op(it, node, frame, args, f"`{frame.code.text(node)}` unpacks arguments at run time")
+    if name not in SIGS or name in ("split", "chunk"):
+        out = tensor_op(it, name, args, kwargs, node, frame)
+        if out is not None:
+            return out
+    if name in ("scaled_dot_product_attention", "one_hot", "softmax", "log_softmax") and name not in RULE_FUNCS:
+        out = functional_table(it, name, args, kwargs, node, frame)
+        if out is not None:
+            return out
     if name in RULE_FUNCS:
         return rule_function(it, name, args, kwargs, node, frame)
     if name in REDUCTIONS:
