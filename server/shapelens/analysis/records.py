@@ -61,6 +61,10 @@ class LayerRecord:
     # Why a value is "?" (unknown): each reason once.
     unknown_reasons: list[str] = field(default_factory=list)
     depth: int = 0                 # nesting depth (nested Sequential)
+    # "layer" (a leaf module, or the parameters a module holds itself) or "block" (a module of modules, in
+    # ModelRecord.blocks: its trainable / non_trainable are the sums over everything inside it).
+    kind: str = "layer"
+    path: Optional[str] = None     # the module's full path in the model ("layer1.0.conv1"; "" for the model)
 
     @property
     def params(self) -> Optional[int]:
@@ -81,6 +85,9 @@ class LayerRecord:
             macs=self.macs,
             formulas=[{"what": w, "text": t} for w, t in self.formulas],
             unknown=self.unknown_reasons,
+            depth=self.depth,
+            kind=self.kind,
+            path=self.path,
         )
         return d
 
@@ -121,6 +128,9 @@ class ModelRecord:
     kind: str = "sequential"
     steps: list[StepRecord] = field(default_factory=list)   # data-flow statements (module / functional)
     class_name: Optional[str] = None   # the file's class the model is an object of (kind "module")
+    # Modules of modules (a ResNet's layer1, a BasicBlock, a TransformerEncoderLayer), in named_modules()
+    # order; `layers` holds the leaves. Not counted in the totals (their contents are).
+    blocks: list[LayerRecord] = field(default_factory=list)
 
     @property
     def trainable_params(self) -> Optional[int]:
@@ -171,6 +181,7 @@ class ModelRecord:
             "kind": self.kind,
             "class": self.class_name,
             "steps": [s.as_dict() for s in self.steps],
+            "blocks": [b.as_dict() for b in self.blocks],
         }
 
 

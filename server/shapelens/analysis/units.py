@@ -362,9 +362,9 @@ def _movable(models: list, diagnostics: list, ranges: list) -> bool:
         lines.update(range(first, last + 1))
     spans, texts = [], []
     for m in models:
-        spans += [m.span, m.name_span] + [l.span for l in m.layers] + [s.span for s in m.steps]
+        spans += [m.span, m.name_span] + [l.span for l in m.layers + m.blocks] + [s.span for s in m.steps]
         texts += [m.input_source] + [s.text for s in m.steps]
-        for l in m.layers:
+        for l in m.layers + m.blocks:
             texts += [l.name, l.type] + [t for _, t in l.formulas] + list(l.unknown_reasons)
         for s in m.steps:
             texts += s.unknown_reasons
@@ -397,6 +397,7 @@ def _moved_model(m, delta: int):
         name = f"{match.group(1)} at line {int(match.group(2)) + delta}"
     return _copy(m, name=name, span=_moved(m.span, delta), name_span=_moved(m.name_span, delta),
                  layers=[_copy(l, span=_moved(l.span, delta)) for l in m.layers],
+                 blocks=[_copy(b, span=_moved(b.span, delta)) for b in m.blocks],
                  steps=[_copy(s, span=_moved(s.span, delta)) for s in m.steps])
 
 

@@ -41,7 +41,7 @@ NATIVE_TOPS = frozenset({
     "threading", "multiprocessing", "subprocess", "shutil", "glob", "tqdm", "wandb", "tensorboard", "hashlib",
     "urllib", "requests", "importlib", "traceback", "weakref", "numbers", "decimal", "fractions", "datetime",
     "pytest", "unittest", "einops", "transformers", "lightning", "pytorch_lightning", "optree", "ml_dtypes",
-    "h5py", "onnx", "torchaudio_native"})
+    "h5py", "onnx", "torchaudio_native", "__shapelens__"})
 KERAS_SOURCE = ("keras.applications", "keras.src.applications")
 
 
@@ -210,6 +210,14 @@ class Loader:
                 return found
         return None
 
+    def source_module(self, name: str, text: str) -> "ModuleValue":
+        """A module from source text shipped with shapelens (frameworks/prelude.py), read once per unit."""
+        mod = self.modules.get(name)
+        if mod is None:
+            mod = self.modules[name] = ModuleValue(name, None, None)
+            self._run_text(mod, name, text)
+        return mod
+
     def submodule(self, mod: ModuleValue, name: str):
         if mod.package is None:
             return None
@@ -240,19 +248,30 @@ class Loader:
             return
         body, lines, text, key = parsed
         self.deps[key[0]] = key[1:]
+        mod.globals["__file__"] = file
+        self._exec(mod, body, lines, text)
+
+    def _run_text(self, mod: ModuleValue, name: str, text: str) -> None:
+        key = ("<shapelens>", name)
+        hit = _TREES.get(key)
+        if hit is None:
+            hit = _TREES[key] = (ast.parse(text).body, text.splitlines(keepends=True), text, key)
+        body, lines, text, _ = hit
+        self._exec(mod, body, lines, text, budget=None)
+
+    def _exec(self, mod: ModuleValue, body: list, lines: list, text: str, budget: Optional[int] = MODULE_BUDGET) -> None:
         from .machine import Frame
         from .objects import BudgetSpent, Break, Continue, Raise, Return
 
         code = Code(Chunk(0, text), body, 0, lines, None)
         code.external = self.it
-        mod.globals["__file__"] = file
         frame = Frame("module", code, mod.globals, mod.globals)
         frame.module = mod
         it = self.it
         it.frames.append(frame)
         saved = (it.limit, it.quiet)
         start = it.steps
-        it.limit = it.steps + min(MODULE_BUDGET, LOADER_BUDGET - self.spent)
+        it.limit = it.steps + (min(budget, LOADER_BUDGET - self.spent) if budget else MODULE_BUDGET)
         it.quiet += 1
         try:
             for stmt in body:
@@ -265,7 +284,8 @@ class Loader:
         finally:
             it.limit, it.quiet = saved
             it.frames.pop()
-            self.spent += it.steps - start
+            if budget:
+                self.spent += it.steps - start
 
     # ------------------------------------------------------------------ attributes
     def attribute(self, mod: ModuleValue, name: str):

@@ -80,6 +80,7 @@ class Interp:
         self.quiet = 0              # > 0: findings are not reported (a torch module called while building)
         self.open_regions: list = []   # (frame, depth) of regions opened by an uncertain return/break/continue
         self.frames: list = []      # the running frames, outermost first (inspect.currentframe())
+        self.speculating = False    # a function runs with unknown arguments nobody passed (models.py)
 
     # ================================================================== budget
     def tick(self, n: int = 1) -> None:
@@ -1001,6 +1002,10 @@ class Interp:
         new.self_obj = self_obj if self_obj is not None else (args[0] if args else None)
         problem = self.bind(fn, args, kwargs, star, new)
         if problem:
+            if not self.speculating:   # Python raises TypeError here
+                self.unit.report(frame.code.span(node) if node is not None else self.anchor(), "SL010",
+                                 "error" if not self.regions and not self.quiet else "warning",
+                                 f"{problem}: Python raises TypeError")
             return _result_unknown(args, problem)
         self.depth += 1
         self.calls.append(frame.code.span(node) if node is not None else None)

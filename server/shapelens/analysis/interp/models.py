@@ -249,6 +249,7 @@ class Unit:
             init, _ = target.lookup("__init__")
             fn = init if isinstance(init, Function) else None
         args, kwargs = _missing_arguments(fn, target) if fn is not None else ([], {})
+        it.speculating = True
         try:
             return it.call(target, args, kwargs, None, frame)
         except (Return, Break, Continue, Raise):
@@ -259,6 +260,8 @@ class Unit:
             return None
         except RecursionError:
             return None
+        finally:
+            it.speculating = False
 
     # ------------------------------------------------------------------ which objects are models
     def roots(self) -> list:
@@ -339,7 +342,7 @@ class Unit:
                             f"{mod.problem.reason}, and no call in this file gives it: the layers and parameters "
                             f"that depend on it are unknown (shown as ?)")
             record.steps = sorted(rec.steps.values(), key=lambda s: (s.span.line, s.span.col))
-        record.layers = layer_records(it, mod, rec, names)
+        record.layers, record.blocks = layer_records(it, mod, rec, names)
         return record
 
     def _run(self, it: Interp, frame: Frame, mod: M.Mod, rec: Recorder, inputs: list) -> None:
@@ -498,13 +501,17 @@ def walk_tree(root: M.Mod) -> list:
     return out
 
 
-def layer_records(it: Interp, root: M.Mod, rec: Recorder, names: dict) -> list:
-    out = []
+def layer_records(it: Interp, root: M.Mod, rec: Recorder, names: dict) -> tuple:
+    """(layers, blocks) of a model in named_modules() order: the leaves (and the parameters a module holds
+    itself), and the modules of modules with their sums."""
+    out, blocks = [], []
     for mod, path, depth in walk_tree(root):
         leaf_depth = max(depth - 1, 0)
+        shown = _shown_name(path, mod, root.kind)
+        start = len(out)
         if mod.kind in (M.LEAF, M.UNKNOWN, M.OPAQUE, K.MERGE) and mod.cls is None or \
                 (mod.cls is not None and mod.rule is not None):
-            out.append(leaf_record(it, mod, rec, _shown_name(path, mod, root.kind), leaf_depth))
+            out.append(leaf_record(it, mod, rec, shown, leaf_depth))
         elif mod.taint is not None:
             r = LayerRecord(mod.span or root.span, "?", path or None, depth=leaf_depth,
                             unknown_reasons=[mod.taint.reason])
@@ -513,22 +520,57 @@ def layer_records(it: Interp, root: M.Mod, rec: Recorder, names: dict) -> list:
                 r.type = mod.type_name
             out.append(r)
         elif mod.cls is not None and mod is not root and not _children(mod):
-            out.append(custom_leaf_record(mod, rec, _shown_name(path, mod, root.kind), leaf_depth))
+            out.append(custom_leaf_record(mod, rec, shown, leaf_depth))
+            out[-1].path = path
             continue   # its own parameters are in its row
+        elif mod is not root:
+            blocks.append(block_record(mod, rec, shown, path, leaf_depth))
         if mod.problem is not None and mod is not root:
             r = LayerRecord(mod.span or root.span, mod.type_name, path or None, depth=leaf_depth,
                             unknown_reasons=[mod.problem.reason])
             r.trainable = r.non_trainable = r.macs = None
             out.append(r)
-        for pname, p in mod.params.items():
-            if mod.kind == M.LEAF and mod.cls is None:
-                continue   # a leaf's own tensors are counted by its rule
-            out.append(param_record(p, f"{path}.{pname}" if path else pname, mod, depth))
+        if mod.params and not (mod.kind == M.LEAF and mod.cls is None):   # a leaf's tensors are its rule's
+            out.append(own_params_record(mod, rec, shown if path else None, leaf_depth if path else 0))
+        for r in out[start:]:
+            r.path = path
     if root.problem is not None:
         r = LayerRecord(root.span, "?", None, unknown_reasons=[root.problem.reason])
         r.trainable = r.non_trainable = r.macs = None
         out.append(r)
-    return out
+    for b in blocks:
+        _sum_block(b, out)
+    return out, blocks
+
+
+def block_record(mod: M.Mod, rec: Recorder, name: Optional[str], path: str, depth: int) -> LayerRecord:
+    """A module of modules: where it is made, its input and output at its first call (when it is called as
+    a whole), its sums (filled by _sum_block)."""
+    r = LayerRecord(mod.span, mod.type_name, name, depth=depth, kind="block", path=path)
+    hit = rec.first.get(id(mod))
+    first = rec.merges.get(id(mod))
+    if hit is not None:
+        r.input_shape, r.output_shape = hit[1], hit[0].out
+    elif first is not None:
+        r.input_shape, r.output_shape = first
+    return r
+
+
+def _sum_block(block: LayerRecord, rows: list) -> None:
+    """A block's parameters and MACs: the sums over the rows inside it (unknown when one is)."""
+    prefix = block.path + "."
+    inside = [r for r in rows if r.path is not None and (r.path == block.path or r.path.startswith(prefix))]
+    values = {"trainable": 0, "non_trainable": 0, "macs": 0}
+    for key in values:
+        for r in inside:
+            v = getattr(r, key)
+            if v is None:
+                values[key] = None
+                break
+            values[key] += v
+    block.trainable, block.non_trainable, block.macs = values["trainable"], values["non_trainable"], values["macs"]
+    block.unknown_reasons = list(dict.fromkeys(x for r in inside for x in r.unknown_reasons))[:3] \
+        if None in values.values() else []
 
 
 def _shown_name(path: str, mod: M.Mod, root_kind: str) -> Optional[str]:
@@ -561,6 +603,39 @@ def custom_leaf_record(mod: M.Mod, rec: Recorder, name: Optional[str], depth: in
         r.trainable = sum(c for p, c in zip(params, counts) if p.requires_grad is not False)
         r.non_trainable = sum(c for p, c in zip(params, counts) if p.requires_grad is False)
     r.macs = 0 if not params else None
+    return r
+
+
+def own_params_record(mod: M.Mod, rec: Recorder, name: Optional[str], depth: int) -> LayerRecord:
+    """A module that holds parameters of its own besides its children (a ViT's class_token and
+    pos_embedding, MultiheadAttention's in_proj_weight): one row with their sum, as torch counts a module's
+    parameters(recurse=False)."""
+    params = list({id(p): (k, p) for k, p in mod.params.items() if isinstance(p, Param)}.values())
+    span = params[0][1].span if params and params[0][1].span is not None else mod.span
+    r = LayerRecord(span or mod.span, mod.type_name, name, depth=depth)
+    hit = rec.first.get(id(mod))
+    first = rec.merges.get(id(mod))
+    if hit is not None:
+        r.input_shape, r.output_shape = hit[1], hit[0].out
+        r.macs = rec.macs.get(id(mod))
+    elif first is not None:
+        r.input_shape, r.output_shape = first
+        r.macs = 0
+    else:
+        r.macs = 0
+    trainable = frozen = 0
+    for key, p in params:
+        n = p.numel()
+        if n is None:
+            r.trainable = r.non_trainable = None
+            r.unknown_reasons = [p.reason or f"the shape of `{key}` is unknown"]
+            return r
+        if p.requires_grad is False:
+            frozen += n
+        else:
+            trainable += n
+        r.formulas.append(("params", f"{key}: {'·'.join(str(d) for d in p.shape.dims) or '1'} = {n:,}"))
+    r.trainable, r.non_trainable = trainable, frozen
     return r
 
 

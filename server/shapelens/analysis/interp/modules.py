@@ -301,6 +301,7 @@ def call_chain(it, mod: Mod, args: list, kwargs: dict, node, frame) -> Any:
     if mod.taint is not None:
         return Tensor(None, mod.taint.reason)
     first = True
+    x = value
     for child in list(mod.children.values()):
         if child is None:
             continue
@@ -314,6 +315,8 @@ def call_chain(it, mod: Mod, args: list, kwargs: dict, node, frame) -> Any:
             # node None: a finding of a layer in the chain is reported on the layer itself
             value = it.call(child, [value], {}, None, frame)
         first = False
+    if it.recorder is not None:
+        it.recorder.module_call(mod, x if isinstance(x, Tensor) else None, value)
     return value
 
 

@@ -20,6 +20,7 @@ import re
 from typing import Any, Optional
 
 from ...frameworks import catalogs
+from ...frameworks.prelude import TORCH_NN_CLASSES as PRELUDE_CLASSES
 from . import modules as M
 from .objects import (MISSING, BoundMethod, ClassMethod, FrameRef, Function, Instance, Native, NativeMethod, Opaque,
                       Param, Partial, Property, StaticMethod, Super, Tensor, Unknown, UserClass)
@@ -385,10 +386,85 @@ def _torch(it, name: str, args, kwargs, node, frame, star):
             return M.parameter(it, args, kwargs, node, frame)
         if rest == "Module":
             return M.new_mod(it, "torch", M.USER, "torch.nn.Module", node, frame)
+        if rest in PRELUDE_CLASSES:   # built of other modules: run torch's own structure (frameworks/prelude.py)
+            return it.call(prelude_class(it, rest), args, kwargs, node, frame, star)
         if "." not in rest and rest[:1].isupper():
             return M.leaf(it, "torch", name, args, kwargs, star, node, frame)
         return unfollowed(it, name, args, kwargs, node, frame)
     return tensors().call_torch(it, name, args, kwargs, node, frame, star)
+
+
+def prelude_class(it, name: str):
+    from ...frameworks.prelude import TORCH_NN
+
+    module = it.unit.loader.source_module("torch.nn <shapelens prelude>", TORCH_NN)
+    cls = module.globals.get(name)
+    if isinstance(cls, UserClass):
+        cls.native = cls.native or f"torch.nn.{name}"
+    return cls
+
+
+def _prelude_constructed(it, args, kwargs, node, frame, star):
+    """__shapelens__.constructed(self, "Name", *args, **kwargs): the catalog entry `Name` with these
+    constructor arguments checks them now (as torch's __init__ does) and sizes the module's calls later."""
+    if len(args) < 2 or not isinstance(args[0], M.Mod) or not isinstance(args[1], str):
+        return None
+    mod, name = args[0], args[1]
+    report = kwargs.pop("report", True)
+    rule = catalogs.get("torch").get(name)
+    if rule is None:
+        return None
+    probe = M.Mod("torch", M.LEAF, f"torch.nn.{name}", mod.span, 0)
+    probe.rule, probe.args, probe.kwargs = rule, list(args[2:]), dict(kwargs)
+    mod.attrs["__rule__"] = probe
+    if report:
+        ctx = M.run_rule(it, probe, None, {})
+        for f in ctx.findings:
+            if not f.related_to_input:
+                M.report(it, mod.span, f.code, f.severity, f.message)
+    return None
+
+
+def _prelude_rule(it, args, kwargs, node, frame, star):
+    """__shapelens__.rule(self, *tensors, **options): the catalog entry given at construction run on this
+    call (its shapes and the checks the framework makes in forward), parameters aside."""
+    mod = args[0] if args else None
+    probe = mod.attrs.get("__rule__") if isinstance(mod, M.Mod) else None
+    if probe is None:
+        return Tensor(None, "the module's arguments are unknown")
+    x = args[1] if len(args) > 1 else None
+    if not isinstance(x, Tensor):
+        x = Tensor(None, x.reason if isinstance(x, Unknown) else "the input is not a tensor the analysis follows")
+    call, errors = M.call_args(probe.rule, list(args[1:]), kwargs)
+    ctx = M.run_rule(it, probe, x, call)
+    for e in errors:
+        ctx.error("SL110", f"{probe.rule.name}.forward() {e}", related_to_input=True)
+    span = it.anchor()
+    if it.recorder is not None:
+        it.recorder.leaf_call(mod, ctx, x, span)   # its row: the output and MACs of its first call
+    for f in ctx.findings:
+        if f.related_to_input:
+            related = [x.producer] if x.producer else []
+            M.report(it, span, f.code, f.severity, f"{mod_path(it, mod)}: {f.message}", related)
+    producer = (span, f"{probe.rule.name} produces {ctx.out.text() if ctx.out else '?'}")
+    out = Tensor(ctx.out, "; ".join(ctx.unknown), ctx.out_origin, producer)
+    if ctx.outputs is not None:
+        return M.outputs(ctx.outputs, out, probe, producer)
+    return out
+
+
+def _prelude_fail(it, args, kwargs, node, frame, star):
+    """__shapelens__.fail(code, message): where torch's own code raises, an error on the user's line."""
+    if len(args) == 2 and isinstance(args[0], str) and isinstance(args[1], str):
+        M.report(it, it.anchor(), args[0], "error", args[1])
+        from .objects import Raise
+
+        raise Raise(args[1])
+    return None
+
+
+def mod_path(it, mod) -> str:
+    return M.mod_label(it, mod)
 
 
 def _math(it, fn: str, args, kwargs, node, frame):
@@ -607,6 +683,8 @@ _LIBRARY = {
     "itertools.repeat": _itertools_repeat, "collections.namedtuple": _namedtuple, "warnings.warn": _none,
     "logging.info": _none, "logging.warning": _none, "torchvision.utils._log_api_usage_once": _none,
     "random.seed": _none, "inspect.currentframe": _currentframe, "inspect.getargvalues": _getargvalues,
+    "__shapelens__.constructed": _prelude_constructed, "__shapelens__.rule": _prelude_rule,
+    "__shapelens__.fail": _prelude_fail,
 }
 
 
