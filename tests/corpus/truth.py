@@ -116,14 +116,16 @@ def package_of(path: pathlib.Path) -> tuple:
 
 def tree_roots(path: pathlib.Path) -> list:
     """The package trees a torch corpus file is executed against: the directory above its outermost package,
-    and its corpus' torch/pkgs (d2l's torch.py imports torchvision)."""
+    its corpus' torch/pkgs, and this corpus' torch/pkgs (d2l's torch.py imports torchvision, also in another
+    corpus root)."""
     out = []
     _, top = package_of(path)
     if top is not None:
         out.append(top)
-    pk = corpus_root(path) / "torch" / "pkgs"
-    if framework_of(path) == "torch" and pk.is_dir() and pk not in out:
-        out.append(pk)
+    if framework_of(path) == "torch":
+        for pk in (corpus_root(path) / "torch" / "pkgs", HERE / "torch" / "pkgs"):
+            if pk.is_dir() and pk not in out:
+                out.append(pk)
     return out
 
 
