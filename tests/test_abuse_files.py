@@ -179,6 +179,21 @@ def test_the_guard_isolates_each_job():
     assert [o.value for o in got if o.status == "ok"] == ["aa", "bb", "cc", "dd"]
 
 
+def test_a_repository_run_stays_under_a_fixed_ceiling(tmp_path):
+    """40 files (the parallel path: two analysing children), a few of them pathological: every file
+    gets its report, and the whole tree never holds more than the parent plus two capped children."""
+    for i in range(34):
+        (tmp_path / f"model_{i:02}.py").write_text(MODEL, encoding="utf-8")
+    for i, (middle, _) in enumerate(CASES.values()):
+        if i < 6:
+            (tmp_path / f"patho_{i}.py").write_text(file_with(middle), encoding="utf-8")
+    code, out, err, peak = cli("--check", str(tmp_path), "--jobs", "2", "--memory-limit", "512", "--format", "json")
+    assert code == 0 and "Traceback" not in err, err
+    reports = json.loads(out)["files"]
+    assert len(reports) == 40 and all(r["models"] for r in reports)
+    assert peak < (2 * 512 + 256) << 10, f"{peak} KB"
+
+
 def test_usage_errors_for_limits_and_input():
     assert cli("--check", "x.py", "--memory-limit", "10")[0] == 2
     assert cli("--check", "x.py", "--timeout", "0")[0] == 2

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("shapelens.lsp")
 
-WORKER_TIMEOUT = 60.0           # one analysis; the child is restarted after this
+WORKER_TIMEOUT = 30.0           # one analysis; the child is restarted after this (the CLI's --timeout too)
 WORKER_MEMORY = 4 << 30         # address-space limit of the child (bytes)
 WORKER_STACK = 256 << 20        # stack of the child's analysis thread
 CHILD = "from shapelens.lspfeatures.worker import worker_main; worker_main()"
