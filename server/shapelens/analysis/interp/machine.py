@@ -250,7 +250,7 @@ class Interp:
         fn = Function(s, frame.code, s.name, qual, frame.globals, outer, defaults, kwdefaults)
         value = self.decorate(fn, s.decorator_list, frame)
         self.store(s.name, value, frame)
-        self.unit.defined(self, value, frame)
+        self.unit.defined(self, fn, frame, value)
 
     s_AsyncFunctionDef = s_FunctionDef
 
@@ -277,7 +277,7 @@ class Interp:
                 fn.owner = cls
         value = self.decorate(cls, s.decorator_list, frame)
         self.store(s.name, value, frame)
-        self.unit.defined(self, value, frame)
+        self.unit.defined(self, cls, frame, value)
 
     def decorate(self, value, decorators: list, frame: Frame):
         for d in reversed(decorators):
@@ -514,7 +514,7 @@ class Interp:
             what = f"`{name}`" if name else "the value"
             return Tensor(None, f"{what} depends on {reason}: its shape differs between the branches")
         what = f"`{name}`" if name else "the value"
-        return _unknown_like(a if isinstance(a, Tensor) else b, f"{what} depends on {reason}")
+        return _unknown_like(a, f"{what} depends on {reason}", b)
 
     def close_regions(self, frame: Frame, since: int = 0) -> Optional[str]:
         """End the regions opened (open_region) in this frame, those after the first `since` entries of
@@ -817,8 +817,9 @@ class Interp:
             if i == len(node.values) - 1:
                 return value
             t = self.truth(value)
-            if t is None:
-                return Unknown(f"`{frame.code.text(node)}` is known only at run time")
+            if t is None:   # either operand may be the result: a module among them may be it
+                rest = [self.eval(p, frame) for p in node.values[i + 1:]]
+                return self.merge_values(value, rest[-1], f"`{frame.code.text(node)}` is known only at run time")
             if is_and and not t:
                 return value
             if not is_and and t:
@@ -1176,9 +1177,14 @@ def _same_constant(a, b) -> bool:
         return False
 
 
-def _unknown_like(value, reason: str):
-    if isinstance(value, Tensor):
+def _unknown_like(value, reason: str, other=None):
+    """An unknown in place of `value` (and `other`): a tensor of unknown shape for a tensor; Opaque (it may
+    be a module, with parameters) for a module or an Opaque; Unknown otherwise."""
+    if isinstance(value, Tensor) or isinstance(other, Tensor):
         return Tensor(None, reason)
+    if natives.is_module(value) or natives.is_module(other) or isinstance(value, Opaque) or \
+            isinstance(other, Opaque):
+        return Opaque(reason)
     return Unknown(reason)
 
 

@@ -120,13 +120,14 @@ class Unit:
                 self.bindings.append((name, value, frame.code.span(t), frame.code.span(stmt).line, frame.kind,
                                       frame.code.span(stmt.value)))
 
-    def defined(self, it, value, frame) -> None:
+    def defined(self, it, definition, frame, value) -> None:
+        """A top-level def or class: `definition` as written, `value` what its decorators made of it."""
         if frame.kind != "module" or frame.code.external is not None:
             return
-        if isinstance(value, Function):
-            self.functions.append(value)
-        elif isinstance(value, UserClass):
-            self.classes.append(value)
+        if isinstance(definition, Function):
+            self.functions.append((definition, value))
+        elif isinstance(definition, UserClass):
+            self.classes.append(definition)
 
     def step(self, it, stmt, frame, value) -> None:
         rec = it.recorder
@@ -225,12 +226,12 @@ class Unit:
 
     def _speculate(self, it: Interp, frame: Frame) -> None:
         """Functions nobody called, with their defaults; model classes nobody made or named, likewise."""
-        named = _names_used(self.functions, self.classes)
-        for fn in self.functions:
+        named = _names_used([fn for fn, _ in self.functions], self.classes)
+        for fn, value in self.functions:
             if fn.invoked or self.budget_problem:
                 continue
             it.limit = it.steps + SPECULATIVE_BUDGET
-            result = self._speculative_call(it, fn, frame)
+            result = self._speculative_call(it, fn, frame, value)
             if type(result) is M.Mod:
                 self.speculative.append((f"{fn.name}()", result, fn))
         for cls in self.classes:
@@ -243,7 +244,8 @@ class Unit:
             if type(obj) is M.Mod:
                 self.speculative.append((cls.name, obj, cls))
 
-    def _speculative_call(self, it: Interp, target, frame: Frame):
+    def _speculative_call(self, it: Interp, target, frame: Frame, value=None):
+        """Run a def (through what its decorators made of it, `value`) or make a class, with its defaults."""
         fn = target
         if isinstance(target, UserClass):
             init, _ = target.lookup("__init__")
@@ -251,7 +253,7 @@ class Unit:
         args, kwargs = _missing_arguments(fn, target) if fn is not None else ([], {})
         it.speculating = True
         try:
-            return it.call(target, args, kwargs, None, frame)
+            return it.call(value if value is not None else target, args, kwargs, None, frame)
         except (Return, Break, Continue, Raise):
             return None
         except BudgetSpent as b:

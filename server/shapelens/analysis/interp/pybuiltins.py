@@ -447,10 +447,17 @@ def _dict_method(it, d: dict, name: str, args: list, kwargs: dict, node, frame):
             d.update(kwargs)
             return None
         key = args[0] if args else None
-        if isinstance(key, Unknown):
+        if isinstance(key, Unknown) or not _hashable(key):
             it.set_taint(d, Unknown(f"`{frame.code.text(node)}` uses a key known only at run time"))
             return Unknown(f"`{frame.code.text(node)}` uses a key known only at run time")
-        it.mutated(d)
+        if name == "clear":
+            it.mutated(d)
+            d.clear()
+            return None
+        if why is not None:
+            return why
+        if it.regions and not it.born_here(d):
+            return _uncertain_dict_change(it, d, name, key, args, node, frame)
         try:
             return getattr(d, name)(*args)
         except (KeyError, TypeError):
@@ -471,6 +478,24 @@ def _dict_method(it, d: dict, name: str, args: list, kwargs: dict, node, frame):
             return Unknown(f"`{frame.code.text(node)}` uses a key known only at run time")
         return d.get(key, args[1] if len(args) > 1 else None)
     return Unknown(f"dict.{name}() is not followed")
+
+
+def _uncertain_dict_change(it, d: dict, name: str, key, args: list, node, frame):
+    """pop / setdefault on a path known only at run time: the key's value becomes unknown (it may be gone, or
+    set), the rest of the dict stays known. A key that is not there cannot be popped: nothing changes."""
+    reason = it.regions[-1].reason
+    what = f"`{frame.code.text(node)}`"
+    if name == "pop":
+        if key not in d:
+            return args[1] if len(args) > 1 else Unknown(f"{what}: no such key")
+        value = d[key]
+        d[key] = Unknown(f"{what} removes it where {reason}")
+        return value
+    if key in d:   # setdefault of a key that is there: no change
+        return d[key]
+    value = args[1] if len(args) > 1 else None
+    d[key] = it.settled(d, MISSING, value, what)
+    return value
 
 
 def _hashable(v) -> bool:
