@@ -142,6 +142,13 @@ def test_request_ids_of_the_wrong_type(shared, bad_id):
     assert_healthy(shared)
 
 
+def test_a_notification_sent_as_a_request_and_a_request_as_a_notification(shared):
+    reply = shared.call("textDocument/didClose", {"textDocument": {"uri": "file:///nothing.py"}})
+    assert error_code(reply) == INVALID_REQUEST
+    shared.notify("textDocument/hover", {"textDocument": {"uri": URI}, "position": {"line": 0, "character": 0}})
+    assert_healthy(shared)
+
+
 def test_not_json_rpc_2(shared):
     for message in ({"jsonrpc": "1.0", "id": 901, "method": "shapelens/status", "params": {}},
                     {"id": 902, "method": "shapelens/status", "params": {}},

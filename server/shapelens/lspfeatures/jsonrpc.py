@@ -175,6 +175,10 @@ class RobustProtocol(LanguageServerProtocol):
         elif not self._initialize_seen:
             self.reply_error(msg_id, JsonRpcServerNotInitialized("the server has not received initialize yet"))
             return
+        if _is_notification_type(self.get_message_type(method)):
+            log.warning("request %r for a notification method: answered InvalidRequest", method)
+            self.reply_error(msg_id, JsonRpcInvalidRequest(f"{method} is a notification: it takes no id"))
+            return
         message = self._structure(data, method, msg_id)
         if message is None:
             return
@@ -281,6 +285,13 @@ def _cancelled(msg_id: Any) -> JsonRpcException:
     from pygls.exceptions import JsonRpcRequestCancelled
 
     return JsonRpcRequestCancelled(f"request {msg_id!r} was cancelled")
+
+
+def _is_notification_type(kind: Any) -> bool:
+    """lsprotocol's message class of a notification (no id field), e.g. DidCloseTextDocumentNotification."""
+    import attrs
+
+    return kind is not None and attrs.has(kind) and "id" not in attrs.fields_dict(kind)
 
 
 def _valid_id(value: Any) -> bool:
