@@ -92,8 +92,7 @@ _CACHE_SIZE = 1024  # ~27 KB a statement: bounds the server's memory (unit resul
 # of an operator chain (`a + b + …`, `x.f().g()…`, `x[0][0]…`, `- - a`): past ~3,000 levels it overflows
 # the C stack (a segfault no `except` catches), and its time grows about quadratically well before
 # (1,000 `+` terms 0.15 s, 3,000 2 s; 1,000 `.f()` 1.3 s). CPython's own parser stops at 200 brackets.
-MAX_DEPTH = 300                 # nesting as _depth counts it: a bracket 2, a chain link 1
-MAX_NESTING = MAX_DEPTH // 2    # brackets alone (the limit before operator chains were counted)
+MAX_DEPTH = 300                 # nesting as _depth counts it: a bracket 2 (150 brackets, as before), a chain link 1
 # libcst needs about 1-2 MB per KB of statement (a 100 KB nn.Sequential: 0.2 GB, 3.5 s); no model
 # definition comes near it. A 5 MB one-line list would take 6 GB.
 MAX_STATEMENT_CHARS = 100_000
@@ -174,10 +173,6 @@ def refusal(text: str) -> Optional[str]:
             return (f"not analysed: a statement nested {depth:,} levels deep (the limit is {MAX_DEPTH}; a bracket "
                     f"counts 2, each link of an operator chain such as `a + b + …` 1)")
     return None
-
-
-def _too_deep(text: str) -> bool:
-    return _could_be_deep(text) and _depth(text) > MAX_DEPTH
 
 
 def _parse_cached(text: str) -> tuple:
