@@ -31,13 +31,9 @@ import truth  # noqa: E402
 
 # Models that violate the invariant today: "<path in tests/corpus>::<variable>" -> what is wrong.
 XFAIL: dict = {
-    # wrong total: "Total params: 0" printed for a model none of whose layers was found
-    "torch/pkgs/torchvision/models/optical_flow/raft.py::model": "wrong total: RAFT prints 0 params (no layer "
-                                                                 "found; truth 990,162)",
-    # an error only training mode raises, on a model the harness runs in eval()
-    "torch/pkgs/timm/models/selecsls.py::model": "false error: SL110 on the head's BatchNorm2d at 1×1 spatial "
-                                                 "with batch 1 ('Expected more than 1 value per channel when "
-                                                 "training'); the harness runs eval(), where torch accepts it",
+    # none at c9fb19d.  At f9c3def two: the package layout's RAFT printed "Total params: 0" (no layer found;
+    # truth 990,162) and SelecSls got SL110 on its head's BatchNorm2d at 1x1 spatial with batch 1, an error only
+    # training mode raises (the harness runs eval()).
 }
 
 FILES = truth.corpus_files()
