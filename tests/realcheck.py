@@ -88,22 +88,19 @@ def torch_rows(model, shape: tuple) -> dict:
         h.remove()
     rows = {}
     for name, m in model.named_modules():
-        if name and (is_leaf(m) or any(True for _ in m.parameters(recurse=False))):
-            rows[name] = (type(m).__name__, outs.get(name), own(m))
+        if (name and is_leaf(m)) or any(True for _ in m.parameters(recurse=False)):
+            rows[name] = (type(m).__name__, outs.get(name) if name else None, own(m))
     return rows
 
 
 def compare_torch(record, model) -> list:
     problems = []
     rows = torch_rows(model, concrete(record.input_shape))
-    named = [l for l in record.layers if l.name]
-    if len(named) == len(record.layers):
-        pairs = [(l, rows.get(l.name)) for l in record.layers]
-    else:   # a Sequential's rows: in order
-        leaves = [v for k, v in rows.items()]
-        pairs = list(zip(record.layers, leaves)) if len(leaves) == len(record.layers) else []
-        if not pairs:
-            problems.append(f"{record.name}: {len(record.layers)} rows, torch has {len(leaves)} leaves")
+    # rows by their path in the model (the path of the model's own parameters is "")
+    pairs = [(l, rows.get(l.path if l.path is not None else l.name)) for l in record.layers]
+    if len(rows) != len(record.layers):
+        problems.append(f"{record.name}: {len(record.layers)} rows {[l.path for l in record.layers]}, torch has "
+                        f"{len(rows)} {list(rows)}")
     for layer, real in pairs:
         where = f"{record.name}: {layer.name or layer.type} (line {layer.span.line})"
         if real is None:
@@ -124,7 +121,7 @@ def compare_torch(record, model) -> list:
 def keras_layers(model) -> list:
     out = []
     for layer in model.layers:
-        if isinstance(layer, keras.Sequential):
+        if isinstance(layer, keras.Model):  # shapelens rows are leaves; a nested model is a block of them
             out.extend(keras_layers(layer))
         elif not isinstance(layer, keras.layers.InputLayer):
             out.append(layer)

@@ -474,6 +474,39 @@ IDIOMS = {
         # shapelens: input=(2, 7, 32)
         model = Attention(32, 4)
     """,
+    "replace_modules_through_the_registry": """
+        # torchvision.models.quantization.utils._replace_relu and MobileNetV3's config check, verbatim in spirit
+        from collections.abc import Sequence
+        import torch.nn as nn
+        def _replace_relu(module):
+            reassign = {}
+            for name, mod in module.named_children():
+                _replace_relu(mod)
+                if type(mod) is nn.ReLU or type(mod) is nn.ReLU6:
+                    reassign[name] = nn.ReLU(inplace=False)
+            for key, value in reassign.items():
+                module._modules[key] = value
+        class Net(nn.Module):
+            def __init__(self, widths):
+                super().__init__()
+                if not (isinstance(widths, Sequence) and all(isinstance(w, int) for w in widths)):
+                    raise TypeError("widths")
+                self.features = nn.Sequential(nn.Conv2d(3, widths[0], 3), nn.ReLU6(inplace=True),
+                                              nn.Conv2d(widths[0], widths[1], 3), nn.BatchNorm2d(widths[1]))
+                self.act = nn.ReLU6()
+                for m in self.modules():
+                    if isinstance(m, nn.modules.conv._ConvNd):
+                        m.weight.requires_grad_(False)
+                    elif isinstance(m, nn.modules.batchnorm._BatchNorm):
+                        nn.init.ones_(m.weight)
+                if "act" in self._modules and len(self._modules) == 2:
+                    self._modules["extra"] = nn.Linear(10, 4)
+            def forward(self, x):
+                return self.act(self.features(x))
+        # shapelens: input=(2, 3, 16, 16)
+        model = Net([8, 16])
+        _replace_relu(model)
+    """,
 }
 
 # The source of each idiom runs in real Keras with `tensorflow.keras` mapped to Keras 3 (no TensorFlow here).
@@ -560,6 +593,20 @@ UNKNOWABLE = {
         import torch.nn as nn
         from .blocks import ConvBlock
         model = nn.Sequential(ConvBlock(3, 8), nn.ReLU())
+    """,
+    "a base class __init__ that raises": """
+        import torch.nn as nn
+        class Base(nn.Module):
+            def __init__(self, setting):
+                super().__init__()
+                if not setting:
+                    raise ValueError("The setting should not be empty")
+                self.fc = nn.Linear(4, 4)
+        class Net(Base):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.extra = nn.Identity()
+        model = Net([])
     """,
     "a loop of 10**9 iterations": """
         import torch.nn as nn

@@ -159,6 +159,15 @@ _add("SL202", "input_shape on a layer other than the first (Keras)", "warning",
      "keras.Sequential([layers.Dense(64, input_shape=(20,)), layers.Dense(10, input_shape=(64,))])",
      "Remove input_shape= from the later layer; prefer keras.Input(shape=...) as the first element.")
 
+_add("SL203", "one value per channel for batch statistics in training mode (PyTorch)", "warning",
+     "A BatchNorm whose input has one value per channel (batch × spatial = 1): a batch of one sample after "
+     "the spatial size has shrunk to 1×1, or a batch of one for BatchNorm1d.",
+     "torch raises 'Expected more than 1 value per channel when training' in training mode (every module is "
+     "until .eval()); in eval mode the running statistics are used and the same call works. A warning: the batch "
+     "of one is often only the example input's (`# shapelens: input=`), and inference is fine.",
+     "# shapelens: input=(1, 64)\nnn.Sequential(nn.Linear(64, 32), nn.BatchNorm1d(32))",
+     "Train with batches of more than one sample, or call model.eval() before a one-sample forward.")
+
 
 def explain(code: str) -> str | None:
     c = CODES.get(code.upper())

@@ -131,13 +131,20 @@ class ModelRecord:
     # Modules of modules (a ResNet's layer1, a BasicBlock, a TransformerEncoderLayer), in named_modules()
     # order; `layers` holds the leaves. Not counted in the totals (their contents are).
     blocks: list[LayerRecord] = field(default_factory=list)
+    # (trainable, non-trainable) as the framework counts the whole model (a tensor shared by two layers, a
+    # tied weight, once); None: the sums of the rows. A part None: unknown.
+    totals: Optional[tuple] = None
 
     @property
     def trainable_params(self) -> Optional[int]:
+        if self.totals is not None:
+            return self.totals[0]
         return _sum([l.trainable for l in self.layers])
 
     @property
     def non_trainable_params(self) -> Optional[int]:
+        if self.totals is not None:
+            return self.totals[1]
         return _sum([l.non_trainable for l in self.layers])
 
     @property

@@ -711,11 +711,12 @@ def running_buffers(c: Ctx, C: Optional[int], track) -> None:
 
 
 def more_than_one(c: Ctx, values: list, what: str) -> None:
-    """Training-mode batch statistics need more than one value (F._verify_batch_size / _verify_spatial_size)."""
+    """Training-mode batch statistics need more than one value (F._verify_batch_size / _verify_spatial_size).
+    A warning, not an error: the same call is fine after .eval(), and the batch of 1 is often only the example
+    input's (torchvision's Inception runs 1x1 maps through BatchNorm2d at inference)."""
     if values and all(is_known(v) for v in values) and math.prod(values) == 1:
-        c.error("SL110", f"{c.rule.name}: {what} is 1 for the input {c.inp.text()}: torch raises 'Expected more "
-                         f"than 1 value per channel when training' (a module is in training mode until .eval())",
-                related_to_input=True)
+        c.warning("SL203", f"{c.rule.name}: {what} is 1 for the input {c.inp.text()}: in training mode torch "
+                           f"raises 'Expected more than 1 value per channel when training' (fine after .eval())")
 
 
 @layer(["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"], NORM_SIG.format(affine=True, track=True),

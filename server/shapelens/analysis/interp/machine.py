@@ -1024,6 +1024,8 @@ class Interp:
                     result = None
         except Raise as r:
             result = _result_unknown(args, f"`{fn.qualname}()` stops at {r.reason}")
+            if fn.name == "__init__":   # also through super().__init__(): the object is never made
+                natives.init_failed(self, new.self_obj, result)
         finally:
             self.depth -= 1
             self.calls.pop()

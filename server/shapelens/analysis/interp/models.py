@@ -345,6 +345,7 @@ class Unit:
                             f"that depend on it are unknown (shown as ?)")
             record.steps = sorted(rec.steps.values(), key=lambda s: (s.span.line, s.span.col))
         record.layers, record.blocks = layer_records(it, mod, rec, names)
+        record.totals = model_totals(mod, record.layers)
         return record
 
     def _run(self, it: Interp, frame: Frame, mod: M.Mod, rec: Recorder, inputs: list) -> None:
@@ -532,7 +533,7 @@ def layer_records(it: Interp, root: M.Mod, rec: Recorder, names: dict) -> tuple:
                             unknown_reasons=[mod.problem.reason])
             r.trainable = r.non_trainable = r.macs = None
             out.append(r)
-        if mod.params and not (mod.kind == M.LEAF and mod.cls is None):   # a leaf's tensors are its rule's
+        if mod.params and mod.rule is None:   # a leaf's tensors are in its own row
             out.append(own_params_record(mod, rec, shown if path else None, leaf_depth if path else 0))
         for r in out[start:]:
             r.path = path
@@ -543,6 +544,30 @@ def layer_records(it: Interp, root: M.Mod, rec: Recorder, names: dict) -> tuple:
     for b in blocks:
         _sum_block(b, out)
     return out, blocks
+
+
+def model_totals(root: M.Mod, rows: list) -> tuple:
+    """(trainable, non-trainable) as model.parameters() counts them: the rows' counts, less the tensors
+    counted in an earlier row too (a weight tied to another layer's, a Parameter held twice)."""
+    trainable, frozen = 0, 0
+    for r in rows:
+        if r.trainable is None or r.non_trainable is None:
+            return (None if r.trainable is None else trainable, None if r.non_trainable is None else frozen)
+        trainable += r.trainable
+        frozen += r.non_trainable
+    seen: set = set()
+    for m, _, _ in walk_tree(root):
+        # one module's row counts a tensor it holds under two names once (Keras: add_weight, then self.gamma =)
+        own = {id(p): p for p in m.params.values() if isinstance(p, Param)}
+        for key, p in own.items():
+            if key in seen:   # counted in another module's row already: once in the model
+                n = p.numel() or 0
+                if p.requires_grad is False:
+                    frozen -= n
+                else:
+                    trainable -= n
+        seen.update(own)
+    return trainable, frozen
 
 
 def block_record(mod: M.Mod, rec: Recorder, name: Optional[str], path: str, depth: int) -> LayerRecord:
@@ -683,21 +708,52 @@ def leaf_record(it: Interp, mod: M.Mod, rec: Recorder, name: Optional[str], dept
         r.macs = rec.macs.get(id(mod), ctx.macs) if hit is not None else ctx.macs
         if mod.trainable is False and r.trainable is not None and r.non_trainable is not None:
             r.non_trainable, r.trainable = r.trainable + r.non_trainable, 0
+        elif isinstance(mod.trainable, Unknown) and r.trainable:
+            r.trainable = r.non_trainable = None
+            r.unknown_reasons = [mod.trainable.reason]
         return r
     if hit is not None:
         ctx, shape, _ = hit
         _fill(r, mod, ctx, shape)
         r.macs = rec.macs.get(id(mod))
-        return r
-    ctx = mod.leaf_ctx
-    if ctx is None:
-        r.trainable = r.non_trainable = r.macs = None
-        r.unknown_reasons = ["the layer's arguments are unknown"]
-        return r
-    r.trainable, r.non_trainable, r.macs = ctx.trainable, ctx.non_trainable, 0
-    r.formulas = [f for f in ctx.formulas if f[0] in ("params", "non-trainable", "buffers")]
-    r.unknown_reasons = list(ctx.unknown) if ctx.trainable is None else ["never called in forward()"]
+    else:
+        ctx = mod.leaf_ctx
+        if ctx is None:
+            r.trainable = r.non_trainable = r.macs = None
+            r.unknown_reasons = ["the layer's arguments are unknown"]
+            return r
+        r.trainable, r.non_trainable, r.macs = ctx.trainable, ctx.non_trainable, 0
+        r.formulas = [f for f in ctx.formulas if f[0] in ("params", "non-trainable", "buffers")]
+        r.unknown_reasons = list(ctx.unknown) if ctx.trainable is None else ["never called in forward()"]
+    _frozen_or_tied(mod, r)
     return r
+
+
+def _frozen_or_tied(mod: M.Mod, r: LayerRecord) -> None:
+    """A torch layer whose tensors the code changed: frozen (requires_grad False) or replaced by another
+    layer's (tied weights). Its counts then come from its tensors, with the line that made it so."""
+    params = [p for p in mod.params.values() if isinstance(p, Param)]
+    flag = mod.attrs.get("__requires_grad__")
+    if params:
+        counts = [(p, p.numel()) for p in params]
+        if any(n is None for _, n in counts) or r.trainable is None:
+            r.trainable = r.non_trainable = None
+            r.unknown_reasons = r.unknown_reasons or ["the shape of one of its tensors is unknown"]
+            return
+        own = r.trainable + r.non_trainable
+        listed = sum(n for _, n in counts)
+        if listed != own and not any(p.span != mod.span for p in params):
+            return   # the tensors do not add up to the rule's count (a layer the table does not know): keep it
+        r.trainable = sum(n for p, n in counts if p.requires_grad is not False)
+        r.non_trainable = sum(n for p, n in counts if p.requires_grad is False)
+        for key, p in mod.params.items():
+            if p.frozen_at is not None and p.requires_grad is False:
+                r.formulas = r.formulas + [("frozen", f"{key}: requires_grad=False (line {p.frozen_at.line})")]
+            if p.span is not None and p.span != mod.span:
+                r.formulas = r.formulas + [("tied", f"{key} is the tensor made at line {p.span.line}")]
+    elif flag is not None and flag[0] is False and r.trainable is not None and r.non_trainable is not None:
+        r.non_trainable, r.trainable = r.trainable + r.non_trainable, 0
+        r.formulas = r.formulas + [("frozen", f"requires_grad_(False) at line {flag[1].line}")]
 
 
 def _fill(r: LayerRecord, mod: M.Mod, ctx, shape) -> None:

@@ -546,6 +546,13 @@ def set_mod_attr(it, mod: Mod, name: str, value, node, frame) -> None:
     given to an existing buffer name in _buffers, everything else in __dict__ (nn.Module.__setattr__)."""
     if type(value) is Mod or isinstance(value, Param) or name in mod.children or name in mod.params:
         it.mutated(mod)   # its modules or parameters change: on some paths only, they are unknown
+        if isinstance(value, Param) and mod.rule is not None:   # `decoder.weight = encoder.weight`
+            from .natives import materialize
+
+            materialize(it, mod)
+    elif name == "trainable" and mod.framework == "keras":
+        set_keras_trainable(it, mod, value)
+        return
     else:
         value = it.settled(mod, mod.attrs.get(name, MISSING), value, f"`{name}`")
     if type(value) is Mod:
@@ -560,8 +567,6 @@ def set_mod_attr(it, mod: Mod, name: str, value, node, frame) -> None:
         mod.buffers[name] = value
     elif name in mod.children and value is None:
         mod.children[name] = None
-    elif name == "trainable" and mod.framework == "keras":
-        mod.trainable = value
     elif isinstance(value, Opaque) and mod.cls is not None:
         # made by something the analysis does not follow: if it is a module, its parameters count
         mod.children[name] = opaque(it, value.reason, node, frame, mod.framework)
@@ -569,6 +574,26 @@ def set_mod_attr(it, mod: Mod, name: str, value, node, frame) -> None:
         if mod.framework == "keras" and isinstance(value, (list, tuple, dict)) and _holds_layers(value):
             mod.children[name] = value   # Keras tracks layers in lists and dicts
         mod.attrs[name] = value
+
+
+def set_keras_trainable(it, mod: Mod, value) -> None:
+    """`layer.trainable = False`: Keras sets it on the layer and every layer inside it (a frozen base model);
+    a value known only at run time makes their split unknown."""
+    flag = value if isinstance(value, bool) else None
+    stack, seen = [mod], set()
+    while stack:
+        m = stack.pop()
+        if type(m) is not Mod or id(m) in seen:
+            continue
+        seen.add(id(m))
+        m.trainable = flag if flag is not None else Unknown("`trainable` is set to a value known only at run time")
+        for c in m.children.values():
+            if isinstance(c, (list, tuple)):
+                stack.extend(c)
+            elif isinstance(c, dict):
+                stack.extend(c.values())
+            else:
+                stack.append(c)
 
 
 def _holds_layers(value) -> bool:

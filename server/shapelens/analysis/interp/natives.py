@@ -21,9 +21,10 @@ from typing import Any, Optional
 
 from ...frameworks import catalogs
 from ...frameworks.prelude import TORCH_NN_CLASSES as PRELUDE_CLASSES
+from ...frameworks.class_bases import BASES
 from . import modules as M
 from .objects import (MISSING, BoundMethod, ClassMethod, FrameRef, Function, Instance, Native, NativeMethod, Opaque,
-                      Param, Partial, Property, StaticMethod, Super, Tensor, Unknown, UserClass)
+                      ModuleStore, Param, Partial, Property, StaticMethod, Super, Tensor, Unknown, UserClass)
 
 _TENSORS = None
 
@@ -310,6 +311,10 @@ def apply_decorator(it, dec, value, node, frame):
         return result
     if t is NativeMethod and isinstance(dec.obj, Property):
         return dec.obj
+    if t is Wraps:
+        if isinstance(value, Function):
+            value.attrs["__wrapped__"] = dec.wrapped
+        return value
     if t is BoundMethod or t is Partial or t is UserClass:
         result = it.call(dec, [value], {}, node, frame)
         return value if isinstance(result, Unknown) or result is None else result
@@ -465,6 +470,65 @@ def _prelude_fail(it, args, kwargs, node, frame, star):
 
 def mod_path(it, mod) -> str:
     return M.mod_label(it, mod)
+
+
+class Wraps:
+    """functools.wraps(wrapped) before it is applied: the decorator that marks a wrapper as `wrapped`'s."""
+
+    __slots__ = ("wrapped",)
+
+    def __init__(self, wrapped) -> None:
+        self.wrapped = wrapped
+
+
+class InspectParameter:
+    """inspect.Parameter of a function of the file: its name, kind and default."""
+
+    __slots__ = ("name", "kind", "default")
+    KINDS = {"POSITIONAL_ONLY": 0, "POSITIONAL_OR_KEYWORD": 1, "VAR_POSITIONAL": 2, "KEYWORD_ONLY": 3,
+             "VAR_KEYWORD": 4}
+
+    def __init__(self, name: str, kind: int, default) -> None:
+        self.name, self.kind, self.default = name, kind, default
+
+
+def _wraps(it, args, kwargs, node, frame, star):
+    return Wraps(args[0]) if args else Unknown("functools.wraps() without a function")
+
+
+def _signature(it, args, kwargs, node, frame, star):
+    """inspect.signature(fn) of a function of the file, through functools.wraps' __wrapped__ as Python does."""
+    fn = args[0] if args else None
+    for _ in range(16):
+        if isinstance(fn, Function) and "__wrapped__" in fn.attrs:
+            fn = fn.attrs["__wrapped__"]
+        elif isinstance(fn, BoundMethod) and isinstance(fn.fn, Function):
+            fn = fn.fn
+        else:
+            break
+    if not isinstance(fn, Function):
+        return Unknown("inspect.signature() of something the analysis does not follow")
+    a = fn.node.args
+    params: dict = {}
+    first_default = len(a.posonlyargs + a.args) - len(fn.defaults)
+    empty = Native("inspect.Parameter.empty")
+    for i, p in enumerate(a.posonlyargs + a.args):
+        kind = 0 if i < len(a.posonlyargs) else 1
+        params[p.arg] = InspectParameter(p.arg, kind, fn.defaults[i - first_default] if i >= first_default else empty)
+    if a.vararg:
+        params[a.vararg.arg] = InspectParameter(a.vararg.arg, 2, empty)
+    for p in a.kwonlyargs:
+        params[p.arg] = InspectParameter(p.arg, 3, fn.kwdefaults.get(p.arg, empty))
+    if a.kwarg:
+        params[a.kwarg.arg] = InspectParameter(a.kwarg.arg, 4, empty)
+    return InspectSignature(it.born(params))
+
+
+class InspectSignature:
+    __slots__ = ("parameters",)
+
+    def __init__(self, parameters: dict) -> None:
+        self.parameters = parameters
 
 
 def _math(it, fn: str, args, kwargs, node, frame):
@@ -684,7 +748,7 @@ _LIBRARY = {
     "logging.info": _none, "logging.warning": _none, "torchvision.utils._log_api_usage_once": _none,
     "random.seed": _none, "inspect.currentframe": _currentframe, "inspect.getargvalues": _getargvalues,
     "__shapelens__.constructed": _prelude_constructed, "__shapelens__.rule": _prelude_rule,
-    "__shapelens__.fail": _prelude_fail,
+    "__shapelens__.fail": _prelude_fail, "functools.wraps": _wraps, "inspect.signature": _signature,
 }
 
 
@@ -703,6 +767,8 @@ def call_method(it, obj, name: str, args: list, kwargs: dict, node, frame, star)
         return call_plain_method(it, obj, name, args, kwargs, node, frame)
     if t is M.Mod:
         return mod_method(it, obj, name, args, kwargs, node, frame, star)
+    if t is ModuleStore:
+        return store_method(it, obj, name, args, node, frame)
     if t is Tensor or t is Param:
         return tensors().call_method(it, obj, name, args, kwargs, node, frame, star)
     if t is Property:
@@ -862,11 +928,26 @@ def module_iteration(it, mod, name: str, args, kwargs, node, frame):
 
 def param_views(it, mod) -> list:
     """Parameters of a module, as Param objects (materialised for a leaf from its catalog rule)."""
-    if mod.kind == M.LEAF and not mod.params:
-        M_weights = tensors().leaf_params(it, mod)
-        if M_weights is not None:
-            mod.params.update(M_weights)
+    if mod.rule is not None:
+        materialize(it, mod)
     return [p for p in mod.params.values() if isinstance(p, Param)]
+
+
+def materialize(it, mod) -> None:
+    """A catalog layer's tensors as Param objects, once (weight, bias with their shapes where the table
+    knows them; else one tensor of the rule's count), so that the code can freeze, tie or share them."""
+    if mod.params or mod.rule is None:
+        return
+    named = tensors().leaf_params(it, mod)
+    if named is not None:
+        mod.params.update(named)
+        return
+    ctx = mod.leaf_ctx
+    if ctx is not None and ctx.trainable is not None and ctx.non_trainable is not None:
+        if ctx.trainable:
+            mod.params["<parameters>"] = Param(None, True, mod.span, count=ctx.trainable)
+        if ctx.non_trainable:
+            mod.params["<frozen parameters>"] = Param(None, False, mod.span, count=ctx.non_trainable)
 
 
 # ====================================================================== calling objects
@@ -899,6 +980,8 @@ def call_object(it, fn, args: list, kwargs: dict, node, frame, star):
         return Opaque(why)
     if t is FieldDefault:
         return fn.make()
+    if t is Wraps:
+        return apply_decorator(it, fn, args[0], node, frame) if args else Unknown("wraps() without a function")
     return Unknown(f"`{frame.code.text(node.func) if node is not None else 'it'}` is not callable")
 
 
@@ -917,6 +1000,8 @@ def native_attr(it, obj: Native, name: str, node, frame):
         return Unknown(f"the dtype {full}")
     if full == "sys.maxsize":
         return 2 ** 63 - 1
+    if full.startswith("inspect.Parameter.") and full.rsplit(".", 1)[-1] in InspectParameter.KINDS:
+        return InspectParameter.KINDS[full.rsplit(".", 1)[-1]]
     return Native(full)
 
 
@@ -926,6 +1011,16 @@ def object_attr(it, obj, name: str, node, frame):
         return mod_attr(it, obj, name, node, frame)
     if t is FrameRef:
         return frame_attr(it, obj, name)
+    if t is ModuleStore:
+        return NativeMethod(obj, name)
+    if t is InspectSignature:
+        return obj.parameters if name == "parameters" else Unknown(f"`Signature.{name}` is not followed")
+    if t is InspectParameter:
+        if name in InspectParameter.KINDS:
+            return InspectParameter.KINDS[name]
+        if name in ("name", "kind", "default"):
+            return getattr(obj, name)
+        return Unknown(f"`Parameter.{name}` is not followed")
     if t is BoundMethod:
         if name == "__self__":
             return obj.obj
@@ -958,19 +1053,26 @@ def mod_attr(it, mod, name: str, node, frame):
         return mod.buffers[name]
     if name in mod.children:
         return mod.children[name]
+    if name in _STORES and mod.framework == "torch":
+        if name == "_parameters":
+            materialize(it, mod)
+        return ModuleStore(mod, _STORES[name])
     if mod.framework == "keras":
         return keras().layer_attr(it, mod, name, node, frame)
     if name == "training":
         return Unknown("`self.training` is known only at run time")
     if name in ("weight", "bias") or (mod.rule is not None and name.endswith(("_weight", "_bias"))) or \
             name.startswith(("weight_", "bias_")):
-        params = tensors().leaf_params(it, mod) if mod.rule is not None else None
+        params = tensors().leaf_params(it, mod) if mod.rule is not None and not mod.params else None
         if params is not None:
             mod.params.update(params)
-            if name in mod.params:
-                return mod.params[name]
+        if name in mod.params:
+            return mod.params[name]
+        if params is not None or (mod.params and "<parameters>" not in mod.params):
             return None if name == "bias" else Unknown(f"`{mod.type_name}.{name}` is not a parameter")
-        return Param(None, True, None, f"the shape of {mod.type_name}'s {name} is not known to shapelens")
+        p = Param(None, True, None, f"the shape of {mod.type_name}'s {name} is not known to shapelens")
+        p.owner = mod
+        return p
     if mod.rule is not None and any(p.name == name for p in mod.rule.signature.params):
         bound = M.bind(mod.rule.signature, [M.clean(v) for v in mod.args],
                        {k: M.clean(v) for k, v in mod.kwargs.items()}, mod.star)
@@ -983,6 +1085,8 @@ def mod_attr(it, mod, name: str, node, frame):
         return Unknown(f"`{name}` is not set on this `{mod.cls.name}` object")
     return Unknown(f"`.{name}` of {mod.type_name} is not followed")
 
+
+_STORES = {"_modules": "children", "_parameters": "params", "_buffers": "buffers"}
 
 _MODULE_METHODS = frozenset({
     "add_module", "register_module", "register_parameter", "register_buffer", "append", "extend", "insert", "items",
@@ -1007,6 +1111,13 @@ def del_object_attr(it, obj, name: str) -> None:
 def object_item(it, base, key, node, frame):
     if type(base) is M.Mod:
         return mod_item(it, base, key, node, frame)
+    if type(base) is ModuleStore:
+        if base.mod.taint is not None:
+            return M.opaque(it, base.mod.taint.reason, node, frame, base.mod.framework)
+        if isinstance(key, Unknown):
+            return Unknown(f"`{frame.code.text(node)}` picks an entry known only at run time")
+        found = base.entries().get(key, MISSING)
+        return Unknown(f"`{frame.code.text(node)}`: no such entry") if found is MISSING else found
     if isinstance(base, Native) and base.name == "sys.modules" and key == frame.globals.get("__name__", "__main__"):
         return it.unit.self_module(frame)   # `d2l = sys.modules[__name__]`: the module itself
     if isinstance(key, Unknown):
@@ -1047,6 +1158,9 @@ def mod_item(it, mod, key, node, frame):
 
 
 def set_object_item(it, base, key, value, node, frame) -> None:
+    if type(base) is ModuleStore:
+        store_entry(it, base, key, value, node, frame)
+        return
     if type(base) is M.Mod:
         if isinstance(key, Unknown):
             it.set_taint(base, Unknown("a module is set at a position known only at run time"))
@@ -1065,7 +1179,43 @@ def set_object_item(it, base, key, value, node, frame) -> None:
         M.store_item(it, base, str(key), value, node, frame)
 
 
+def store_entry(it, store: ModuleStore, key, value, node, frame) -> None:
+    """`module._modules[key] = value` (and _parameters, _buffers): what register_module / register_parameter /
+    register_buffer would store, without their checks (torch writes the dict as given)."""
+    mod = store.mod
+    if not isinstance(key, str):
+        it.set_taint(mod, Unknown(f"`{frame.code.text(node)}` sets an entry known only at run time"))
+        return
+    it.mutated(mod)
+    if store.which == "children":
+        mod.children[key] = None if value is None else M.as_module(it, value, node, frame, mod.framework)
+    elif store.which == "params":
+        mod.params[key] = None if value is None else M.as_param(value)
+    else:
+        mod.buffers[key] = value
+
+
+def store_method(it, store: ModuleStore, name: str, args: list, node, frame):
+    entries = store.entries()
+    if store.mod.taint is not None:
+        return store.mod.taint
+    if name in ("keys", "values", "items"):
+        return it.born([(k, v) for k, v in entries.items()] if name == "items" else list(getattr(entries, name)()))
+    if name == "get" and args and isinstance(args[0], str):
+        return entries.get(args[0], args[1] if len(args) > 1 else None)
+    # pop, update, clear, setdefault, ...: the module changes in a way not followed
+    it.set_taint(store.mod, Unknown(f"`{frame.code.text(node)}` changes the module's registry"))
+    return Unknown(f"`{frame.code.text(node)}` is not followed")
+
+
 def del_object_item(it, base, key) -> None:
+    if type(base) is ModuleStore:
+        if isinstance(key, str):
+            it.mutated(base.mod)
+            base.entries().pop(key, None)
+        else:
+            it.set_taint(base.mod, Unknown("an entry is deleted at a position known only at run time"))
+        return
     if type(base) is M.Mod and not isinstance(key, Unknown):
         it.mutated(base)
         if isinstance(key, int):
@@ -1088,6 +1238,9 @@ def object_binary(it, op, left, right, node, frame):
 
 
 def contains(left, right, op):
+    if type(right) is ModuleStore and isinstance(left, str) and right.mod.taint is None:
+        r = left in right.entries()
+        return r if op is ast.In else not r
     if type(right) is M.Mod and isinstance(left, str):
         r = left in right.children or left in right.params
         return r if op is ast.In else not r
@@ -1099,6 +1252,8 @@ def truth(it, v) -> Optional[bool]:
         if v.kind in (M.MODULELIST, M.MODULEDICT, M.SEQUENTIAL) and v.cls is None:
             return None if v.taint is not None else bool(v.children)
         return True
+    if type(v) is ModuleStore:
+        return None if v.mod.taint is not None else bool(v.entries())
     if isinstance(v, (Function, BoundMethod, UserClass, Native, NativeMethod, Instance, Param, Partial)):
         return True
     return None
@@ -1116,6 +1271,8 @@ def iterate(it, v, node, frame, unpack: Optional[int]):
         if v.kind == M.MODULEDICT:
             return list(v.children)
         return [c for c in v.children.values() if c is not None]
+    if t is ModuleStore:
+        return v.mod.taint if v.mod.taint is not None else list(v.entries())
     if t is Tensor or t is Param:
         return tensors().iterate(it, v, node, frame, unpack)
     if t is Instance:
@@ -1132,6 +1289,8 @@ def length(it, v, node, frame):
         return len(v.params) if v.kind in (M.PARAMLIST, M.PARAMDICT) else len(v.children)
     if isinstance(v, (Tensor, Param)):
         return tensors().length(it, v)
+    if type(v) is ModuleStore:
+        return v.mod.taint if v.mod.taint is not None else len(v.entries())
     if isinstance(v, Unknown):
         return v
     return Unknown("len() of a run-time value")
@@ -1152,11 +1311,11 @@ def isinstance_of(it, obj, cls):
     if isinstance(obj, Unknown):
         return Unknown("isinstance() of a value known only at run time")
     if isinstance(cls, Native):
-        py = _PY_TYPES.get(cls.name)
+        py = _PY_TYPES.get(cls.name) or _stdlib_class(cls.name)
         if py is not None:
-            if isinstance(obj, (int, float, str, bool, list, tuple, dict, set)):
+            if isinstance(obj, (int, float, str, bool, list, tuple, dict, set, frozenset, type(None))):
                 return isinstance(obj, py)
-            return False
+            return False if cls.name in _PY_TYPES else Unknown("isinstance() is known only at run time")
         if type(obj) is M.Mod:
             return _mod_is(obj, cls.name)
         if isinstance(obj, (Tensor, Param)):
@@ -1173,6 +1332,29 @@ def isinstance_of(it, obj, cls):
     return Unknown("isinstance() is known only at run time")
 
 
+_STDLIB_TYPE_MODULES = ("collections.abc.", "collections.", "numbers.", "typing.")
+
+
+def _stdlib_class(name: str):
+    """collections.abc.Sequence, numbers.Integral, typing.Mapping, ...: real classes, safe to test plain values
+    against (torchvision's MobileNetV3 checks isinstance(setting, Sequence))."""
+    if not name.startswith(_STDLIB_TYPE_MODULES):
+        return None
+    import collections.abc
+    import numbers
+    import typing
+
+    module, _, attr = name.rpartition(".")
+    base = {"collections.abc": collections.abc, "collections": collections, "numbers": numbers,
+            "typing": typing}.get(module)
+    value = getattr(base, attr, None) if base is not None and not attr.startswith("_") else None
+    try:
+        isinstance(0, value)
+    except TypeError:
+        return None
+    return value
+
+
 def _mod_is(mod, name: str):
     if name in ("torch.nn.Module", "keras.layers.Layer"):
         return True
@@ -1180,15 +1362,18 @@ def _mod_is(mod, name: str):
         return mod.kind in (M.FUNCTIONAL, M.SEQUENTIAL) or (mod.cls is not None and mod.cls.native == "keras.Model")
     kinds = {"torch.nn.Sequential": M.SEQUENTIAL, "torch.nn.ModuleList": M.MODULELIST,
              "torch.nn.ModuleDict": M.MODULEDICT, "keras.Sequential": M.SEQUENTIAL}
-    if name in kinds:
-        return mod.kind == kinds[name] or (mod.cls is not None and mod.cls.native == name)
-    if mod.cls is not None:
-        return any(isinstance(c, Native) and c.name == name for c in mod.cls.mro)
-    if mod.qualname == name:
-        return True
-    if mod.rule is not None:
-        return Unknown("isinstance() against a framework base class is not followed")
-    return False
+    if name in kinds and mod.cls is None:
+        return mod.kind == kinds[name]
+    if mod.qualname == name or name in BASES.get(mod.qualname, ()):
+        return True   # also a torch class run from the prelude (nn.MultiheadAttention)
+    natives = [c.name for c in mod.cls.mro if isinstance(c, Native)] if mod.cls is not None else [mod.qualname]
+    answer = False
+    for n in natives:
+        if n == name or name in BASES.get(n, ()):
+            return True
+        if n not in BASES and n not in ("torch.nn.Module", "keras.layers.Layer", "object", "builtins.object"):
+            answer = Unknown(f"isinstance() against `{n}`'s base classes is not followed")
+    return answer
 
 
 def issubclass_of(it, sub, cls):
@@ -1196,10 +1381,12 @@ def issubclass_of(it, sub, cls):
         if isinstance(cls, UserClass):
             return cls in sub.mro
         if isinstance(cls, Native):
-            return any(isinstance(c, Native) and c.name == cls.name for c in sub.mro) or \
-                (cls.name == "torch.nn.Module" and sub.framework == "torch")
+            return any(isinstance(c, Native) and (c.name == cls.name or cls.name in BASES.get(c.name, ()))
+                       for c in sub.mro) or (cls.name == "torch.nn.Module" and sub.framework == "torch")
     if isinstance(sub, Native) and isinstance(cls, Native):
-        return sub.name == cls.name or Unknown("issubclass() of framework classes is not followed")
+        if sub.name == cls.name or cls.name in BASES.get(sub.name, ()):
+            return True
+        return False if sub.name in BASES else Unknown("issubclass() of framework classes is not followed")
     return Unknown("issubclass() is known only at run time")
 
 

@@ -142,6 +142,20 @@ class NativeMethod:
         self.name = name
 
 
+class ModuleStore:
+    """`module._modules` / `._parameters` / `._buffers`: the module's own registry, read and written in place
+    (torchvision's _replace_relu does `module._modules[name] = nn.ReLU()`)."""
+
+    __slots__ = ("mod", "which")
+
+    def __init__(self, mod, which: str) -> None:
+        self.mod = mod
+        self.which = which   # "children", "params" or "buffers"
+
+    def entries(self) -> dict:
+        return getattr(self.mod, self.which)
+
+
 class Super:
     __slots__ = ("cls", "obj")
 
@@ -184,18 +198,21 @@ class Tensor:
 class Param:
     """An nn.Parameter (or a Keras weight made with add_weight): its shape and whether it trains."""
 
-    __slots__ = ("shape", "requires_grad", "span", "reason", "frozen_at")
+    __slots__ = ("shape", "requires_grad", "span", "reason", "frozen_at", "count", "owner")
 
-    def __init__(self, shape: Optional[Shape], requires_grad=True, span=None, reason: str = "") -> None:
+    def __init__(self, shape: Optional[Shape], requires_grad=True, span=None, reason: str = "",
+                 count: Optional[int] = None) -> None:
         self.shape = shape
         self.requires_grad = requires_grad
         self.span = span
         self.reason = reason
         self.frozen_at = None
+        self.count = count          # the elements, for a layer's tensors known by their count only
+        self.owner = None           # the layer a tensor of unknown shape belongs to (changing it: its row is ?)
 
     def numel(self) -> Optional[int]:
         if self.shape is None or self.shape.open_rank:
-            return None
+            return self.count
         return self.shape.numel()
 
 

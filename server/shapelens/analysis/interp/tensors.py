@@ -813,6 +813,10 @@ def _method(t, name: str):
 
 
 def set_attribute(it, t, name: str, value, node, frame) -> None:
+    if isinstance(t, Param) and name == "requires_grad" and t.owner is not None:
+        # a tensor of a layer whose tensors shapelens does not list: which part is frozen is unknown
+        t.owner.params["<changed tensor>"] = Param(None, value, frame.code.span(node), t.reason)
+        return
     if isinstance(t, Param) and name == "requires_grad":
         if isinstance(value, bool):
             t.requires_grad = value
@@ -1020,7 +1024,34 @@ def _ints(v, n: int):
     return None
 
 
+def _rnn_shapes(name: str, a: dict) -> Optional[dict]:
+    """torch.nn.RNNBase's tensors in registration order (torch/nn/modules/rnn.py _flat_weights_names)."""
+    gates = {"LSTM": 4, "GRU": 3, "RNN": 1}[name]
+    inp, hid, layers = a.get("input_size"), a.get("hidden_size"), a.get("num_layers")
+    bias, bidir, proj = a.get("bias"), a.get("bidirectional"), a.get("proj_size", 0)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (inp, hid, layers, proj)) or \
+            not isinstance(bias, bool) or not isinstance(bidir, bool):
+        return None
+    dirs = 2 if bidir else 1
+    real = proj if proj > 0 else hid
+    out: dict = {}
+    for layer in range(layers):
+        layer_in = inp if layer == 0 else real * dirs
+        for d in range(dirs):
+            sfx = f"_l{layer}" + ("_reverse" if d else "")
+            out["weight_ih" + sfx] = (gates * hid, layer_in)
+            out["weight_hh" + sfx] = (gates * hid, real)
+            if bias:
+                out["bias_ih" + sfx] = (gates * hid,)
+                out["bias_hh" + sfx] = (gates * hid,)
+            if proj > 0:
+                out["weight_hr" + sfx] = (proj, hid)
+    return out
+
+
 def _weight_shapes(name: str, a: dict) -> Optional[dict]:
+    if name in ("LSTM", "GRU", "RNN"):
+        return _rnn_shapes(name, a)
     bias = a.get("bias", True)
     if not isinstance(bias, bool):
         return None
