@@ -50,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--show-info", action="store_true", help="--check: also print info-level findings")
     p.add_argument("--fix", action="store_true", help="--check: apply the safe fixes in place, then report what is left")
     p.add_argument("--diff", action="store_true", help="--check: print the safe fixes as a diff, change nothing")
+    p.add_argument("--depth", type=int, metavar="N",
+                   help="--summary: show modules nested up to N deep, as torchinfo's depth (default 3 for "
+                        "PyTorch; 1 for Keras, where a nested model is one row, as summary() without "
+                        "expand_nested)")
     p.add_argument("--input", metavar="SHAPE",
                    help="default input shape, e.g. '(1, 3, 224, 224)'; None for a Keras batch or time axis")
     p.add_argument("--jobs", "-j", type=int, default=0, help="--check: worker processes (default: all cores)")
@@ -133,6 +137,8 @@ def main(argv: Optional[list] = None) -> int:
         if args.summary or args.check:
             if not args.paths:
                 raise UsageError("give at least one path")
+            if args.depth is not None and args.depth < 0:
+                raise UsageError("--depth takes a number >= 0")
             if args.memory_limit < 64 or not args.timeout > 0:
                 raise UsageError("--memory-limit takes at least 64 (MiB), --timeout a positive number of seconds")
             return run_summary(args) if args.summary else run_check(args)
@@ -352,7 +358,7 @@ def summary_job(job) -> tuple:
     result = analyse_path(path, parse_shape(args.input))
     result.diagnostics = [d for d in result.diagnostics if keep(d, args.select, args.ignore, args.extend_select)]
     errors = any(d.severity == "error" for d in result.diagnostics)
-    return file_summary(result), result.as_dict(), errors
+    return file_summary(result, args.depth), result.as_dict(), errors
 
 
 def run_summary(args) -> int:

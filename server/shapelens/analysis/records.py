@@ -153,6 +153,43 @@ class ModelRecord:
         return None if t is None or n is None else t + n
 
     @property
+    def checked_trainable_params(self) -> Optional[int]:
+        """trainable_params, None unless every row's trainable count is known (a part is never the sum of
+        the rows that could be read)."""
+        return None if any(l.trainable is None for l in self.layers) else self.trainable_params
+
+    @property
+    def checked_non_trainable_params(self) -> Optional[int]:
+        return None if any(l.non_trainable is None for l in self.layers) else self.non_trainable_params
+
+    @property
+    def params_unknown_reason(self) -> Optional[str]:
+        """Why total_params is unknown: the first row (in named_modules() order) whose parameters are
+        unknown, with its line and its first reason. None when the total is known."""
+        if self.total_params is not None and self.checked_trainable_params is not None \
+                and self.checked_non_trainable_params is not None:
+            return None
+        for l in self.layers:
+            if l.trainable is None or l.non_trainable is None:
+                why = l.unknown_reasons[0] if l.unknown_reasons else "its parameters are unknown"
+                what = (f" {l.type}" if l.type != "?" else "") + (f" `{l.path}`" if l.path else "")
+                return f"line {l.span.line}{what}: {why}"
+        return "a part of the model's parameters is unknown"
+
+    @property
+    def known_params_lower_bound(self) -> int:
+        """The parameters of the rows that could be read: the total when it is known, else a lower bound (a
+        row whose tensor is tied to another row's is left out, so that no tensor is counted twice)."""
+        if self.total_params is not None and self.params_unknown_reason is None:
+            return self.total_params
+        n = 0
+        for l in self.layers:
+            if any(w == "tied" for w, _ in l.formulas):
+                continue
+            n += (l.trainable or 0) + (l.non_trainable or 0)
+        return n
+
+    @property
     def total_macs(self) -> Optional[int]:
         return _sum([l.macs for l in self.layers])
 
@@ -180,9 +217,11 @@ class ModelRecord:
             "input_shape": self.input_shape.to_json() if self.input_shape else None,
             "input_source": self.input_source,
             "layers": [l.as_dict() for l in self.layers],
-            "total_params": self.total_params,
-            "trainable_params": self.trainable_params,
-            "non_trainable_params": self.non_trainable_params,
+            "total_params": self.total_params if self.params_unknown_reason is None else None,
+            "total_params_unknown_reason": self.params_unknown_reason,
+            "known_params_lower_bound": self.known_params_lower_bound,
+            "trainable_params": self.checked_trainable_params,
+            "non_trainable_params": self.checked_non_trainable_params,
             "total_macs": self.total_macs,
             "activation_bytes": self.activation_bytes,
             "kind": self.kind,
