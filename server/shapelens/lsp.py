@@ -52,6 +52,8 @@ from .lsp_format import (
     LineIndex,
     Settings,
     apply_change,
+    block_at,
+    block_markdown,
     code_lens_title,
     diagnostic_href,
     filter_diagnostics,
@@ -810,7 +812,12 @@ def create_server(isolate: bool = True) -> ShapelensServer:
             return types.Hover(contents=server.markup(model_markdown(model)), range=server.lsp_range(entry, span))
         found = layer_at(models, line1, col1)
         if found is None:
-            return None
+            block = block_at(models, line1, col1)
+            if block is None:
+                return None
+            model, b, made_here = block
+            return types.Hover(contents=server.markup(block_markdown(b, model, made_here)),
+                               range=server.lsp_range(entry, b.span))
         model, i, layer = found
         return types.Hover(contents=server.markup(layer_markdown(layer, model, i)),
                            range=server.lsp_range(entry, layer.span))

@@ -13,6 +13,7 @@ from typing import Any, Iterable, Optional, Sequence
 
 from .analysis.records import Diagnostic, LayerRecord, ModelRecord, Span
 from .analysis.shapes import Shape
+from .summary import nested_rows, param_notes, trainable_flag
 
 SEP = " · "
 CODES_URL = "https://github.com/shapelens/shapelens/blob/main/docs/codes.md#{anchor}"
@@ -192,18 +193,36 @@ def layer_hint_label(layer: LayerRecord, cfg: HintConfig = HintConfig()) -> Opti
     return SEP.join(parts) or None
 
 
+def _total(model: ModelRecord) -> Optional[int]:
+    """The model's total: None unless every parameter-bearing part is known (never the readable part's sum)."""
+    return model.total_params if model.params_unknown_reason is None else None
+
+
 def model_hint_label(model: ModelRecord, cfg: HintConfig = HintConfig()) -> str:
-    """`217,706 params · 2.3M MACs` on the model's line (`2.3M MACs` alone without show_params)."""
+    """`217,706 params · 2.3M MACs` on the model's line (`2.3M MACs` alone without show_params); `? params`
+    when a part is unknown (the tooltip says why)."""
     parts = []
     if cfg.show_params:
-        parts.append(f"{fmt_count(model.total_params)} params")
+        parts.append(f"{fmt_count(_total(model))} params")
     parts.append(f"{fmt_compact(model.total_macs)} MACs")
     return SEP.join(parts)
 
 
+LENS_REASON_CHARS = 90
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
 def code_lens_title(model: ModelRecord) -> str:
-    """`217,706 params (217,706 trainable) · 2.3M MACs` above the model."""
-    return (f"{fmt_count(model.total_params)} params ({fmt_count(model.trainable_params)} trainable)"
+    """`217,706 params (217,706 trainable) · 2.3M MACs` above the model; when a part is unknown,
+    `? params: line 8 `body.0`: … (at least 402 known) · ? MACs`."""
+    reason = model.params_unknown_reason
+    if reason is not None:
+        return (f"? params: {_short(reason, LENS_REASON_CHARS)} (at least {model.known_params_lower_bound:,} "
+                f"known){SEP}{fmt_compact(model.total_macs)} MACs")
+    return (f"{fmt_count(model.total_params)} params ({fmt_count(model.checked_trainable_params)} trainable)"
             f"{SEP}{fmt_compact(model.total_macs)} MACs")
 
 
@@ -240,13 +259,16 @@ def layer_markdown(layer: LayerRecord, model: Optional[ModelRecord] = None, inde
     dimension, the parameter formula, MACs and why anything is unknown — all with the real numbers."""
     out = [_layer_title(layer, index, model), ""]
     out.append(f"input {_code(shape_text(layer.input_shape))} → output {_code(shape_text(layer.output_shape))}")
-    sizes = [t for w, t in layer.formulas if w not in _PARAM_KINDS and w not in ("MACs", "note")]
+    sizes = [t for w, t in layer.formulas if w not in _PARAM_KINDS and w not in ("MACs", "note", "frozen", "tied",
+                                                                                 "shared")]
     if sizes:
         out += ["", "**Output size**", ""] + [f"- {_code(t)}" for t in sizes]
     params = layer.params
     out += ["", f"**Parameters: {fmt_count(params)}**"
             + (f" ({fmt_count(layer.trainable)} trainable, {fmt_count(layer.non_trainable)} non-trainable)"
-               if layer.non_trainable else "")]
+               if layer.non_trainable else "")
+            + (f"{SEP}Trainable: {trainable_flag(layer)}" if layer.non_trainable and layer.trainable is not None
+               else "")]
     param_formulas = [t for w, t in layer.formulas if w == "params"]
     if param_formulas:
         out += [""] + [f"- {_code(t)}" for t in param_formulas]
@@ -261,6 +283,9 @@ def layer_markdown(layer: LayerRecord, model: Optional[ModelRecord] = None, inde
     macs = [t for w, t in layer.formulas if w == "MACs"]
     if macs:
         out += [""] + [f"- {_code(t)}" for t in macs]
+    why = param_notes(layer)
+    if why:
+        out += ["", "**Frozen / tied**", ""] + [f"- {t}" for t in why]
     notes = [t for w, t in layer.formulas if w == "note"]
     if notes:
         out += ["", "**Note**", ""] + [f"- {t}" for t in notes]
@@ -269,16 +294,31 @@ def layer_markdown(layer: LayerRecord, model: Optional[ModelRecord] = None, inde
     return "\n".join(out)
 
 
+def _model_kind(model: ModelRecord) -> str:
+    framework = {"torch": "PyTorch", "keras": "Keras"}.get(model.framework, model.framework)
+    what = {"sequential": "Sequential", "functional": "functional model", "layer": "layer"}.get(model.kind)
+    if what is None:
+        what = f"{_code(model.class_name)} module" if model.class_name else "module"
+    return f"{framework} {what}"
+
+
 def model_totals_markdown(model: ModelRecord) -> str:
     source = f" (from {model.input_source})" if model.input_source else ""
+    reason = model.params_unknown_reason
+    if reason is None:
+        total = [f"- Total params: **{fmt_count(model.total_params)}**"]
+    else:
+        total = [f"- Total params: **?** — {reason}",
+                 f"- Known params: at least {model.known_params_lower_bound:,} (the parts that could be read; "
+                 f"not the total)"]
     lines = [
-        f"**{model.name}** — {model.framework} Sequential, {len(model.layers)} layers",
+        f"**{model.name}** — {_model_kind(model)}, {len(model.layers)} layers",
         "",
         f"input {_code(shape_text(model.input_shape))}{source} → output {_code(shape_text(model.output_shape))}",
         "",
-        f"- Total params: **{fmt_count(model.total_params)}**",
-        f"- Trainable params: {fmt_count(model.trainable_params)}",
-        f"- Non-trainable params: {fmt_count(model.non_trainable_params)}",
+        *total,
+        f"- Trainable params: {fmt_count(model.checked_trainable_params)}",
+        f"- Non-trainable params: {fmt_count(model.checked_non_trainable_params)}",
         f"- MACs: {fmt_count(model.total_macs)} ({fmt_compact(model.total_macs)})",
         f"- Activation memory: {fmt_bytes(model.activation_bytes)} (float32 outputs, one sample)",
     ]
@@ -289,17 +329,47 @@ def model_totals_markdown(model: ModelRecord) -> str:
 
 
 def model_markdown(model: ModelRecord) -> str:
-    """Hover on a model's name: the whole summary table and the totals."""
-    rows = ["| # | layer | type | output shape | params | MACs |", "|--:|---|---|---|--:|--:|"]
-    for i, layer in enumerate(model.layers):
-        indent = "· " * layer.depth
-        name = _md_escape_cell(layer.name) if layer.name else ""
-        rows.append(f"| {i + 1} | {name} | {indent}{_md_escape_cell(layer.type)} | "
-                    f"{_md_escape_cell(shape_text(layer.output_shape))} | {fmt_count(layer.params)} | "
-                    f"{fmt_count(layer.macs)} |")
+    """Hover on a model's name: the totals and the summary table, nested as `--summary` nests it (modules of
+    modules with their recursive counts, up to torchinfo's depth 3; a Keras nested model one row)."""
+    rows = ["| # | layer | type | output shape | params | MACs | trainable |", "|--:|---|---|---|--:|--:|---|"]
+    for i, row in enumerate(nested_rows(model)):
+        layer = row.record
+        indent = "· " * (row.depth - 1)
+        shape = "--" if row.own_params else shape_text(layer.output_shape)
+        rows.append(f"| {i + 1} | {_md_escape_cell(row.name)} | {indent}{_md_escape_cell(row.type)} | "
+                    f"{_md_escape_cell(shape)} | {fmt_count(layer.params)} | {fmt_count(layer.macs)} | "
+                    f"{trainable_flag(layer)} |")
     rows.append(f"| | | **total** | {_md_escape_cell(shape_text(model.output_shape))} | "
-                f"**{fmt_count(model.total_params)}** | **{fmt_count(model.total_macs)}** |")
+                f"**{fmt_count(_total(model))}** | **{fmt_count(model.total_macs)}** | |")
     return model_totals_markdown(model) + "\n\n" + "\n".join(rows)
+
+
+def block_markdown(block: LayerRecord, model: ModelRecord, also: Sequence[LayerRecord] = ()) -> str:
+    """Hover on a module of modules (a ResNet's `layer1`, a BasicBlock, a nested Keras model): its counts are
+    the sums over everything inside it, as `sum(p.numel() for p in block.parameters())`."""
+    inside = [l for l in model.layers if l.path is not None and block.path is not None
+              and (l.path == block.path or l.path.startswith(block.path + "."))]
+    title = f"**{block.type}**" + (f" {_code(block.path)}" if block.path else "")
+    out = [f"{title} — module of {len(inside)} layers in {_code(model.name)}", ""]
+    out.append(f"input {_code(shape_text(block.input_shape))} → output {_code(shape_text(block.output_shape))}")
+    out += ["", f"**Parameters: {fmt_count(block.params)}**"
+            + (f" ({fmt_count(block.trainable)} trainable, {fmt_count(block.non_trainable)} non-trainable)"
+               if block.non_trainable else "")
+            + f"{SEP}Trainable: {trainable_flag(block)}",
+            "", "(the sum over every layer inside it)"]
+    out += ["", f"**MACs: {fmt_count(block.macs)}**"]
+    why = [f"{_code(l.path or l.type)}: {n}" for l in inside for n in param_notes(l)]
+    if why:
+        out += ["", "**Frozen / tied**", ""] + [f"- {t}" for t in why[:12]]
+        if len(why) > 12:
+            out.append(f"- … and {len(why) - 12} more")
+    if block.unknown_reasons:
+        out += ["", "**Unknown (?)**", ""] + [f"- {r}" for r in block.unknown_reasons]
+    others = [b.path for b in also if b is not block and b.path]
+    if others:
+        out += ["", "Also made here: " + ", ".join(_code(p) for p in others[:8])
+                + (f" and {len(others) - 8} more" if len(others) > 8 else "")]
+    return "\n".join(out)
 
 
 def diagnostic_href(code: str) -> str:
@@ -464,6 +534,21 @@ def layer_at(models: Sequence[ModelRecord], line1: int, col1: int):
     return best
 
 
+def block_at(models: Sequence[ModelRecord], line1: int, col1: int):
+    """The innermost module of modules whose call is under (line, col): (model, block, [every block made by
+    that call]) or None. Asked after layer_at: a leaf inside the call wins."""
+    best = None
+    for model in models:
+        for block in model.blocks:
+            if span_contains(block.span, line1, col1):
+                if best is None or span_size(block.span) < span_size(best[1].span):
+                    best = (model, block)
+    if best is None:
+        return None
+    model, block = best
+    return model, block, [b for b in model.blocks if b.span == block.span]
+
+
 def model_at(models: Sequence[ModelRecord], line1: int, col1: int) -> Optional[ModelRecord]:
     """The model whose variable name is under (line, col); or, for the call's own first line, a position
     before the first layer (on `nn.Sequential(` itself)."""
@@ -491,7 +576,8 @@ def lens_span(model: ModelRecord) -> Span:
 
 
 __all__ = [
-    "HintConfig", "Settings", "LineIndex", "apply_change", "code_lens_title", "diagnostic_href",
+    "HintConfig", "Settings", "LineIndex", "apply_change", "block_at", "block_markdown", "code_lens_title",
+    "diagnostic_href",
     "filter_diagnostics", "fmt_bytes", "fmt_compact", "fmt_count", "hint_line", "layer_at",
     "layer_hint_label", "layer_markdown", "lens_span", "model_at", "model_hint_label", "model_markdown",
     "model_totals_markdown", "parse_input_shape", "parse_settings", "severity_number", "shape_text",
