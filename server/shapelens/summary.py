@@ -1,6 +1,8 @@
-"""The text of `shapelens --summary`: one table per model, in the spirit of Keras' model.summary().
+"""The text of `shapelens --summary`: one table per model, in the spirit of Keras' model.summary(), nested
+as torchinfo nests it (modules of modules as rows with their recursive counts, `--depth`, a Trainable
+column), and the totals (none when a part is unknown: the first reason, and the readable part apart).
 
-Shared by the CLI and the language server's hover on a model name (which wraps it in a code block).
+Shared by the CLI and the language server's hovers (lsp_format.py).
 """
 from __future__ import annotations
 
@@ -61,10 +63,6 @@ def trainable_flag(r: LayerRecord) -> str:
 
 def _inside(path: Optional[str], block: str) -> bool:
     return path is not None and (path == block or path.startswith(block + "."))
-
-
-def _parts(path: str) -> list:
-    return path.split(".") if path else []
 
 
 def _parent(path: str) -> str:
