@@ -72,7 +72,6 @@ import hashlib
 import json
 import os
 import pathlib
-import re
 import subprocess
 import sys
 import time
@@ -528,7 +527,7 @@ def load_lines(paths, jobs: int = 2, force: bool = False, timeout: float = 1800)
     return out
 
 
-def _run_workers(paths, jobs: int, timeout: float, chunk: int = 12) -> None:
+def _run_workers(paths, jobs: int, timeout: float, chunk: int = 20) -> None:
     CACHE.mkdir(exist_ok=True)
     tasks = []
     for fw in ("torch", "keras"):
