@@ -19,8 +19,12 @@ observed (their statements are the enclosing statement's).
              count here (a custom layer's call() run symbolically by Keras sees backend tensors of made-up
              batch sizes: ignored).  A line belongs to a model when one of the KerasTensors it bound is a
              tensor of that model's graph (reached from model.outputs through each tensor's _keras_history).
-             (b) the run, only for a model with a `# shapelens: input=` directive or `# corpus: args=`: call()
-             of the file's layers / models during `model(*args)`, as for torch.
+             (b) the run: call() of the file's layers / models during `model(*args)` (as for torch), for a
+             model with a `# shapelens: input=` directive or `# corpus: args=` (once, at those sizes), or for
+             a functional model when the file defines a `call` (twice, the model's inputs with their None
+             dims at 2 / 5 (axis 0 / others) and at 3 / 7; a dim that differs between the runs is None, as
+             Keras' own symbolic call infers it; a line whose two runs differ in structure is left out).
+             A subclassed model with no input given is not run.
 Which lines.  The statements that produce a tensor, keyed by the line the statement starts on (ast lineno):
   x = expr / x: T = expr / x += expr       the value(s) the targets hold after the statement ran, read from
                                            the frame's locals (sys.settrace line events: the statement has
@@ -72,6 +76,7 @@ import hashlib
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 import time
@@ -589,6 +594,48 @@ def _torch_model_lines(cf, added, ns: dict) -> dict:
     return rec_out
 
 
+def defines_call(text: str) -> bool:
+    """Whether a source defines a method named call (a Keras layer or model of its own)."""
+    return any(isinstance(n, ast.ClassDef) and any(isinstance(b, ast.FunctionDef) and b.name == "call"
+                                                   for b in n.body) for n in ast.walk(ast.parse(text)))
+
+
+def _keras_input(t, batch: int, other: int):
+    """A concrete tensor for a Keras model input: None dims become `batch` (axis 0) or `other`."""
+    import torch
+    shape = [d if d is not None else (batch if i == 0 else other) for i, d in enumerate(t.shape)]
+    dtype = str(getattr(t, "dtype", "float32"))
+    if "int" in dtype:
+        return torch.ones(shape, dtype=torch.int64 if "64" in dtype else torch.int32)
+    if "bool" in dtype:
+        return torch.ones(shape, dtype=torch.bool)
+    return torch.randn(shape)
+
+
+def merge_runs(a: dict, b: dict) -> dict:
+    """The lines of two runs at different input sizes, as Keras infers a symbolic call: a dim that differs
+    between the runs is None.  A line whose runs differ in structure (values, leaves, ranks) is left out."""
+    out = {}
+    for k, ra in a.items():
+        rb = b.get(k)
+        if rb is None or len(ra["values"]) != len(rb["values"]):
+            continue
+        merged, ok = [], True
+        for va, vb in zip(ra["values"], rb["values"]):
+            if len(va) != len(vb) or any(len(x) != len(y) for x, y in zip(va, vb)):
+                ok = False
+                break
+            merged.append([[d if d == e else None for d, e in zip(x, y)] for x, y in zip(va, vb)])
+        if not ok:
+            continue
+        r = LineRecord(ra["line"], ra["end_line"], ra["kind"], ra["text"])
+        for v, n in zip(merged, ra["counts"]):
+            for _ in range(n):
+                r.add(v, ra.get("container", False))
+        out[k] = r.as_dict()
+    return out
+
+
 def _keras_model_lines(cf, added, ns: dict, build: LineRecorder) -> dict:
     import keras
     model = ns[added.name]
@@ -599,16 +646,28 @@ def _keras_model_lines(cf, added, ns: dict, build: LineRecorder) -> dict:
     lines = keras_model_lines(build, model)
     out["forward_error"] = None
     out["op_lines"] = {}
-    if added.args or added.input is not None:
-        args = _args_for(added, ns, "keras")
-        rec = LineRecorder(cf.path, cf.text, op_lines=False)
-        try:
+    run: dict = {}
+    try:
+        if added.args or added.input is not None:
+            # a model given its input: one run; the call() lines have the harness' sizes
+            rec = LineRecorder(cf.path, cf.text, op_lines=False)
             with rec:
-                model(*args)
-        except Exception as e:  # noqa: BLE001 - recorded
-            out["forward_error"] = f"{type(e).__name__}: {e}"[:500]
-        for k, v in rec.result()["lines"].items():
-            lines.setdefault(k, v)
+                model(*_args_for(added, ns, "keras"))
+            run = rec.result()["lines"]
+        elif defines_call(cf.text) and getattr(model, "inputs", None):
+            # a functional model using layers of the file: two runs, the dims that differ are None
+            results = []
+            for batch, other in ((2, 5), (3, 7)):
+                xs = [_keras_input(t, batch, other) for t in model.inputs]
+                rec = LineRecorder(cf.path, cf.text, op_lines=False)
+                with rec:
+                    model(xs if len(xs) > 1 else xs[0])
+                results.append(rec.result()["lines"])
+            run = merge_runs(*results)
+    except Exception as e:  # noqa: BLE001 - recorded
+        out["forward_error"] = f"{type(e).__name__}: {e}"[:500]
+    for k, v in run.items():
+        lines.setdefault(k, v)
     out["lines"] = dict(sorted(lines.items(), key=lambda kv: int(kv[0])))
     return out
 
@@ -808,8 +867,44 @@ def symbols(added) -> dict:
     return {d: truth.SYMBOLIC for d in (added.input or []) if isinstance(d, str)}
 
 
-def compare_model(oracle_model: dict, record, added) -> list:
-    """LineRows for every oracle line of one model; record: the shapelens ModelRecord (None: not found)."""
+def functions_of(text: str) -> list:
+    """(first line, last line, qualified name) of every function / method of a source, outer ones first."""
+    out = []
+
+    def walk(node, prefix):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                name = f"{prefix}{child.name}"
+                if not isinstance(child, ast.ClassDef):
+                    out.append((child.lineno, child.end_lineno or child.lineno, name))
+                walk(child, name + ".")
+            else:
+                walk(child, prefix)
+
+    walk(ast.parse(text), "")
+    return out
+
+
+def _no_step_why(rec: dict, steps_at: set, functions: list) -> str:
+    """Why a line has no step, more precisely: its whole function has none (a block's forward, a helper
+    shapelens does not record), or only this line (and what its value is)."""
+    line = rec["line"]
+    inner = None
+    for a, b, name in functions:
+        if a <= line <= b and (inner is None or a >= inner[0]):
+            inner = (a, b, name)
+    if inner is not None and not any(inner[0] <= s <= inner[1] for s in steps_at):
+        return f"no step in `{inner[2]}` (no line of it has one)"
+    what = ("its value is a tuple / list / dict" if rec.get("container")
+            else "a return" if rec.get("kind") == "return"
+            else "an alias of a name" if re.fullmatch(r"[\w.]+\s*=\s*[\w.]+", rec.get("text", ""))
+            else rec.get("kind", ""))
+    return f"no step on this line ({what}; other lines of `{inner[2] if inner else '<module>'}` have one)"
+
+
+def compare_model(oracle_model: dict, record, added, functions: Optional[list] = None) -> list:
+    """LineRows for every oracle line of one model; record: the shapelens ModelRecord (None: not found);
+    functions: functions_of(the file's text), to say why a line has no step."""
     by_line: dict = {}
     for s in (record.steps if record is not None else []):
         by_line.setdefault(s.span.line, []).append(s)
@@ -818,8 +913,11 @@ def compare_model(oracle_model: dict, record, added) -> list:
     for _, rec in sorted(oracle_model.get("lines", {}).items(), key=lambda kv: int(kv[0])):
         if record is None:
             rows.append(LineRow(rec["line"], UNKNOWN, rec["text"], truth_text(rec), None, "model not found"))
-        else:
-            rows.append(compare_line(rec, by_line.get(rec["line"], []), env))
+            continue
+        row = compare_line(rec, by_line.get(rec["line"], []), env)
+        if row.shapelens is None and functions is not None:
+            row.why = _no_step_why(rec, set(by_line), functions)
+        rows.append(row)
     return rows
 
 
@@ -863,6 +961,7 @@ def compare_file(path, oracle: dict) -> list:
         where = f" at {pathlib.Path(tb[-1].filename).name}:{tb[-1].lineno}" if tb else ""
         result, crash = None, f"shapelens raised {type(e).__name__}: {str(e)[:200]}{where}"
     mark_line = cf.text.splitlines().index(truth.MARK) + 1
+    functions = functions_of(cf.text)
     taken: set = set()
     out = []
     for added in cf.models:
@@ -884,7 +983,7 @@ def compare_file(path, oracle: dict) -> list:
         if rec is not None:
             taken.add(id(rec))
             ml.record = rec.name
-        ml.rows = compare_model(om, rec, added)
+        ml.rows = compare_model(om, rec, added, functions)
     return out
 
 

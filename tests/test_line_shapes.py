@@ -326,3 +326,34 @@ def test_line_corpus_shape(line_oracles):
 def test_keys_of_xfail_exist():
     stale = sorted(set(XFAIL) - {p.id for p in CASES})
     assert not stale, f"XFAIL names models that are not in the line corpus: {stale}"
+
+
+def test_oracle_keras_call_lines(tmp_path):
+    """A Keras layer of the file used in a functional model: its call() lines from two runs of the model, the
+    dims that differ between the runs None (as Keras infers a symbolic call)."""
+    src = ('import keras\n'
+           'from keras import layers\n'
+           '\n'
+           'class Block(keras.Layer):\n'
+           '    def __init__(self, units):\n'
+           '        super().__init__()\n'
+           '        self.dense = layers.Dense(units)\n'
+           '    def call(self, x):\n'
+           '        y = self.dense(x)\n'
+           '        return keras.ops.concatenate([x, y], axis=-1)\n'
+           '\n'
+           'inputs = keras.Input(shape=(None, 4))\n'
+           'h = Block(6)(inputs)\n'
+           'model = keras.Model(inputs, h)\n'
+           '# ---- shapelens corpus: added below (not in the source) ----\n'
+           '# corpus: models=model\n')
+    path = tmp_path / "keras" / "kcall.py"
+    path.parent.mkdir()
+    path.write_text("# Source: test\n# Licence: test\n" + src, encoding="utf-8")
+    res = lineoracle.record_file(path)
+    lines = res["models"]["model"]["lines"]
+    assert lines["14"]["values"] == [[[None, None, 4]]]                     # the build: KerasTensors
+    assert lines["15"]["values"] == [[[None, None, 10]]]
+    assert lines["11"]["values"] == [[[None, None, 6]]]                     # call(): two runs merged
+    assert lines["12"]["values"] == [[[None, None, 10]]]
+    assert res["models"]["model"]["forward_error"] is None

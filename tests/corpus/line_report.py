@@ -85,16 +85,20 @@ def reason_of(row) -> str:
     """A short class of why a line is "?" or wrong (for --reasons)."""
     why = row.why or ""
     if row.status == WRONG:
-        return "wrong: " + why.split(":")[0][:60]
-    if why in ("no step on this line", "model not found"):
+        return "wrong: " + why[:60]
+    if why.startswith("no step in `"):
+        return "no step in the whole function (a block's forward / a helper not recorded)"
+    if why.startswith("no step on this line"):
+        return "no step on this line: " + why.split("(")[1].split(";")[0]
+    if why == "model not found":
         return why
     if why.startswith("one of the"):
         return "one shape shown for several distinct values"
     if why.startswith("one shape for a value of"):
         return "one shape shown for a tuple / list"
-    if row.shapelens is not None and "None" == row.shapelens:
+    if row.shapelens == "None":
         return "step shape unknown: " + why.split("(")[0].split(":")[0][:70]
-    return "a dim is ? / symbolic"
+    return "a dim is ? / symbolic: " + why[:60]
 
 
 def print_models(models: list, verbose: bool = False, out=sys.stdout) -> None:
