@@ -45,6 +45,21 @@ def table() -> dict:
     return dict(sorted(out.items()))
 
 
+# Modules whose dir() code tests (`'hardsigmoid' in dir(torch.nn.functional)`, nanoGPT's
+# `hasattr(torch.nn.functional, 'scaled_dot_product_attention')`): their public names.
+DIR_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.nn.init", "keras", "keras.layers", "keras.ops")
+
+
+def module_names() -> dict:
+    import importlib
+
+    out = {}
+    for name in DIR_MODULES:
+        module = importlib.import_module(name)
+        out[name] = tuple(sorted(n for n in dir(module) if not n.startswith("__")))
+    return out
+
+
 def render(t: dict) -> str:
     import keras
     import torch
@@ -56,6 +71,19 @@ def render(t: dict) -> str:
              '"""', "", "BASES = {"]
     for name, bases in t.items():
         lines.append(f"    {name!r}: {bases!r},")
+    lines.append("}")
+    lines += ["", "# dir() of these modules (dunder names left out)", "MODULE_NAMES = {"]
+    for name, names in module_names().items():
+        lines.append(f"    {name!r}: frozenset({{")
+        row = "       "
+        for n in names:
+            item = f" {n!r},"
+            if len(row) + len(item) > 118:
+                lines.append(row)
+                row = "       "
+            row += item
+        lines.append(row)
+        lines.append("    }),")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -25,10 +25,19 @@ BATCH = 2
 
 
 def run_source(source: str) -> dict:
-    ns: dict = {"__name__": "shapelens_realcheck"}
+    """Run the source as a module of its own, in sys.modules while it runs (dataclasses and registries read
+    sys.modules[cls.__module__], as in an imported file)."""
+    import sys
+    import types
+
+    module = types.ModuleType("shapelens_realcheck")
+    sys.modules[module.__name__] = module
     torch.manual_seed(0)
-    exec(compile(source, "<realcheck>", "exec"), ns)
-    return ns
+    try:
+        exec(compile(source, "<realcheck>", "exec"), module.__dict__)
+    finally:
+        sys.modules.pop(module.__name__, None)
+    return module.__dict__
 
 
 def concrete(shape) -> tuple:

@@ -507,6 +507,117 @@ IDIOMS = {
         model = Net([8, 16])
         _replace_relu(model)
     """,
+    "timm_style_registry_and_builder": """
+        # timm's pattern (models/_registry.py, _builder.py, layers/create_norm_act.py), condensed: a decorator
+        # registers each entry point with the default cfg it finds through sys.modules[fn.__module__]; the
+        # builder resolves the cfg (dataclasses.replace, asdict), fills kwargs (setdefault in a loop over
+        # names that depend on the cfg), and norm layers are looked up by name, class and partial
+        import sys
+        import types
+        import functools
+        from collections import defaultdict, deque
+        from dataclasses import dataclass, field, replace, asdict
+        from functools import partial
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        @dataclass
+        class PretrainedCfg:
+            input_size: tuple = (3, 224, 224)
+            num_classes: int = 1000
+            fixed_input_size: bool = False
+            architecture: str = None
+            tags: deque = field(default_factory=deque)
+
+        _entrypoints = {}
+        _cfgs = {}
+        _module_to_models = defaultdict(set)
+
+        def register_model(fn):
+            mod = sys.modules[fn.__module__]
+            _entrypoints[fn.__name__] = fn
+            _module_to_models[fn.__module__.split(".")[-1]].add(fn.__name__)
+            if hasattr(mod, "default_cfgs") and fn.__name__ in mod.default_cfgs:
+                cfg = mod.default_cfgs[fn.__name__]
+                cfg.tags.appendleft("")
+                _cfgs[fn.__name__] = replace(cfg, architecture=fn.__name__)
+            return fn
+
+        class BatchNormAct2d(nn.BatchNorm2d):
+            def __init__(self, num_features, eps=1e-5, act_layer=nn.ReLU, inplace=True):
+                super().__init__(num_features, eps=eps)
+                self.act = act_layer(inplace=inplace) if act_layer is not None else nn.Identity()
+            def forward(self, x):
+                x = F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                                 self.training, self.momentum, self.eps)
+                return self.act(x)
+
+        _NORM_ACT_MAP = dict(batchnorm=BatchNormAct2d, batchnorm2d=BatchNormAct2d)
+        _NORM_ACT_TYPES = {m for n, m in _NORM_ACT_MAP.items()}
+        _has_hardsigmoid = 'hardsigmoid' in dir(torch.nn.functional)
+
+        def get_norm_act_layer(norm_layer, act_layer=None):
+            assert isinstance(norm_layer, (type, str, types.FunctionType, functools.partial))
+            kwargs = {}
+            if isinstance(norm_layer, functools.partial):
+                kwargs.update(norm_layer.keywords)
+                norm_layer = norm_layer.func
+            if isinstance(norm_layer, str):
+                norm_act_layer = _NORM_ACT_MAP[norm_layer.replace('_', '').lower()]
+            elif norm_layer in _NORM_ACT_TYPES:
+                norm_act_layer = norm_layer
+            else:
+                norm_act_layer = {"batchnorm2d": BatchNormAct2d}.get(norm_layer.__name__.lower())
+            if act_layer is not None:
+                kwargs.setdefault('act_layer', act_layer)
+            return functools.partial(norm_act_layer, **kwargs) if kwargs else norm_act_layer
+
+        class Net(nn.Module):
+            def __init__(self, num_classes=1000, in_chans=3, norm_layer='batchnorm2d', width=8):
+                super().__init__()
+                norm_layer = partial(get_norm_act_layer(norm_layer, act_layer=nn.ReLU), eps=.001)
+                head_norm = partial(get_norm_act_layer(norm_layer, act_layer=nn.Hardsigmoid if _has_hardsigmoid
+                                                       else nn.Sigmoid), inplace=False)
+                self.conv = nn.Conv2d(in_chans, width, 3, padding=1, bias=False)
+                self.bn = norm_layer(width)
+                self.head_bn = head_norm(width)
+                self.fc = nn.Linear(width, num_classes)
+            def forward(self, x):
+                x = self.head_bn(self.bn(self.conv(x)))
+                return self.fc(x.mean((2, 3)))
+
+        def build_model_with_cfg(model_cls, variant, **kwargs):
+            cfg = asdict(_cfgs.get(variant) or PretrainedCfg())
+            names = ('num_classes', 'in_chans')
+            if cfg.get('fixed_input_size', False):
+                names += ('img_size',)
+            for n in names:
+                if n == 'in_chans':
+                    kwargs.setdefault(n, cfg['input_size'][0])
+                elif n in cfg:
+                    kwargs.setdefault(n, cfg[n])
+            features = kwargs.pop('features_only', False)
+            model = model_cls(**kwargs)
+            if features:
+                model = nn.Sequential(model)
+            return model
+
+        default_cfgs = {'tiny_net': PretrainedCfg(input_size=(1, 32, 32)), 'big_net': PretrainedCfg()}
+
+        @register_model
+        def tiny_net(**kwargs):
+            return build_model_with_cfg(Net, 'tiny_net', width=4, **kwargs)
+
+        @register_model
+        def big_net(**kwargs):
+            return build_model_with_cfg(Net, 'big_net', **kwargs)
+
+        # shapelens: input=(2, 1, 32, 32)
+        model = tiny_net(num_classes=10)
+        # shapelens: input=(2, 3, 16, 16)
+        model_big = _entrypoints['big_net']()
+    """,
 }
 
 # The source of each idiom runs in real Keras with `tensorflow.keras` mapped to Keras 3 (no TensorFlow here).

@@ -54,7 +54,8 @@ def analyze_source(text: str, path: str = "<string>", options: Optional[Options]
         lines, chunks = split(text, path)
         result = FileResult(path)
         pending = []
-        for unit in units.group(chunks, lines):
+        whole = path in units.WHOLE_FILES
+        for unit in units.group(chunks, lines, whole):
             unit_chunks = [chunks[i] for i in unit]
             key, base = units.unit_key(unit_chunks, lines, options.default_torch_input)
             hit = units.cache_get(key, base)
@@ -65,6 +66,9 @@ def analyze_source(text: str, path: str = "<string>", options: Optional[Options]
                 result.diagnostics.extend(hit[1])
         try:
             found_all = _analyze_units(pending, lines, path, options)
+            if not whole and any(len(f) > 2 and f[2].get(REFLECTIVE) for f in found_all):
+                _analyse_whole_from_now_on(path)
+                return analyze_source(text, path, options)
         finally:
             drop_ast(chunks)
         for (unit_chunks, key, base), found in zip(pending, found_all):
@@ -82,6 +86,17 @@ def analyze_source(text: str, path: str = "<string>", options: Optional[Options]
     result.diagnostics.sort(key=lambda d: (d.span.line, d.span.col))
     result.diagnostics = filter_ignored(result.diagnostics, lines)
     return result
+
+
+REFLECTIVE = "<reflective>"   # interp.models.REFLECTIVE (not imported here: the interpreter loads lazily)
+
+
+def _analyse_whole_from_now_on(path: str) -> None:
+    """A unit reached the file's own module object: which statements it reads is not in the text, so the
+    file is one unit from now on (units.WHOLE_FILES, bounded)."""
+    units.WHOLE_FILES[path] = True
+    if len(units.WHOLE_FILES) > 256:
+        units.WHOLE_FILES.popitem(last=False)
 
 
 PARALLEL_MIN_CHARS = 40_000   # below this much text to analyse, a fork costs more than it saves

@@ -150,14 +150,21 @@ def _plain_target(t: ast.expr) -> bool:
     return isinstance(t, ast.Tuple) and all(isinstance(e, ast.Name) for e in t.elts)
 
 
-def group(chunks: list[Chunk], lines: list[str]) -> list[list[int]]:
+# Paths of files whose code reached their own module object at run time (timm's register_model reads
+# `sys.modules[fn.__module__]`): analysed as one unit from then on (engine.analyze_source).
+WHOLE_FILES: "OrderedDict[str, bool]" = OrderedDict()
+
+
+def group(chunks: list[Chunk], lines: list[str], whole: bool = False) -> list[list[int]]:
     """The units of a file: lists of chunk indices in file order. Chunks that did not parse are in no
     unit (the walk skips them anyway). Statements are joined through a name only when one of them
-    reads it: two statements that merely assign `_` do not influence each other."""
+    reads it: two statements that merely assign `_` do not influence each other. `whole`: one unit."""
     signature = [c.__dict__.get("names_signature", _NAMES) for c in chunks]
     for i, names in enumerate(signature):
         if names is _NAMES:   # a new statement object (an unchanged one keeps its text and the line above)
             names = signature[i] = chunks[i].names_signature = _signature(chunks[i], lines)
+    if whole:
+        return [[i for i, n in enumerate(signature) if n is not None]]
     for old_signature, old_units in _GROUPS:
         if old_signature == signature:  # an edit inside a statement rarely changes what it binds or reads
             return old_units
@@ -328,6 +335,8 @@ def cache_get(key: tuple, base: int) -> Optional[tuple]:
 
 def _deps_unchanged(deps: dict) -> bool:
     for path, stamp in deps.items():
+        if path.startswith("<"):   # a marker (interp.models.REFLECTIVE), not a file
+            continue
         try:
             st = os.stat(path)
         except OSError:

@@ -41,7 +41,8 @@ NATIVE_TOPS = frozenset({
     "threading", "multiprocessing", "subprocess", "shutil", "glob", "tqdm", "wandb", "tensorboard", "hashlib",
     "urllib", "requests", "importlib", "traceback", "weakref", "numbers", "decimal", "fractions", "datetime",
     "pytest", "unittest", "einops", "transformers", "lightning", "pytorch_lightning", "optree", "ml_dtypes",
-    "h5py", "onnx", "torchaudio_native", "__shapelens__"})
+    "h5py", "onnx", "torchaudio_native", "__shapelens__", "torchinfo", "torchsummary", "thop", "fvcore",
+    "ptflops"})
 KERAS_SOURCE = ("keras.applications", "keras.src.applications")
 
 
@@ -105,6 +106,25 @@ def _parse_file(path: str) -> Optional[tuple]:
     if len(_TREES) > _TREES_SIZE:
         _TREES.popitem(last=False)
     return hit
+
+
+def _dotted(name: str, file: Optional[str], package: Optional[str]) -> str:
+    """The module's `__name__` as Python gives it: a relatively imported module gets its dotted name from
+    the package directories above it (timm's register_model reads `sys.modules[fn.__module__]`)."""
+    if not name.startswith("<relative>"):
+        return name
+    path = package or (file[:-3] if file and file.endswith(".py") else file)
+    if not path:
+        return name
+    parts = [os.path.basename(path)]
+    here = os.path.dirname(path)
+    while os.path.isfile(os.path.join(here, "__init__.py")) and len(parts) < 32:
+        parts.insert(0, os.path.basename(here))
+        parent = os.path.dirname(here)
+        if parent == here:
+            break
+        here = parent
+    return ".".join(parts)
 
 
 def clear_cache() -> None:
@@ -218,6 +238,15 @@ class Loader:
             self._run_text(mod, name, text)
         return mod
 
+    def loaded(self, name: str):
+        """`sys.modules[name]`: a module this unit has read, by its `__name__`; None if not read."""
+        if name == "__main__":
+            return self.it.unit.main_module()
+        for m in self.modules.values():
+            if m.name == name:
+                return m
+        return None
+
     def submodule(self, mod: ModuleValue, name: str):
         if mod.package is None:
             return None
@@ -234,7 +263,7 @@ class Loader:
         if len(self.modules) >= MAX_MODULES or self.spent >= LOADER_BUDGET:
             return Opaque(f"`{name}` is another file, beyond what the analysis reads for one file "
                           f"({MAX_MODULES} modules, {LOADER_BUDGET:,} steps)")
-        mod = ModuleValue(name, file, package)
+        mod = ModuleValue(_dotted(name, file, package), file, package)
         self.modules[name] = mod
         if file is not None:
             self._run(mod, file)

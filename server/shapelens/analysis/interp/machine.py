@@ -73,6 +73,8 @@ class Interp:
         self.limit = STEP_LIMIT
         self.depth = 0
         self.regions: list = []
+        # collections.defaultdict objects (plain dicts here): id -> (the dict, factory, node, frame)
+        self.default_factories: dict = {}
         self.taint: dict = {}       # id(container) -> (container, Unknown)
         self.serial = 0
         self.calls: list = []       # call-site spans of the running user functions, outermost first

@@ -93,6 +93,8 @@ class Unit:
         self.frameworks: set = set()
         self.budget_problem: Optional[str] = None
         self.loader: Optional[Loader] = None
+        self.main = None              # main_module()
+        self.reflective = False       # the file's module object was reached: see main_module()
         self.anchor_default = Span(1, 1, 1, 1)   # where another file's code lands with no call to anchor it
 
     # ------------------------------------------------------------------ hooks from the interpreter
@@ -173,11 +175,19 @@ class Unit:
         """The analysed file as a module object (its own globals), for `sys.modules[__name__]`."""
         if frame.module is not None:
             return frame.module
+        return self.main_module()
+
+    def main_module(self):
+        """The analysed file's module object (`sys.modules["__main__"]`, also reached from other files: timm's
+        register_model reads `sys.modules[fn.__module__].default_cfgs`). Which of its names the code reads is
+        then not in the text: a unit that reaches it is analysed again as the whole file (engine)."""
         from .loader import ModuleValue
 
-        mod = ModuleValue("__main__", self.path, None)
-        mod.globals = frame.globals
-        return mod
+        if self.main is None:
+            self.main = ModuleValue("__main__", self.path, None)
+            self.main.globals = self.globals
+        self.reflective = True
+        return self.main
 
     def guess_framework(self) -> str:
         return "keras" if "keras" in self.frameworks and "torch" not in self.frameworks else "torch"
@@ -201,7 +211,10 @@ class Unit:
             return [], self.diagnostics, {}
         self._speculate(it, frame)
         models = self._records(it, frame)
-        return models, _dedupe(self.diagnostics), dict(self.loader.deps)
+        deps = dict(self.loader.deps)
+        if self.reflective:
+            deps[REFLECTIVE] = True
+        return models, _dedupe(self.diagnostics), deps
 
     def _note_frameworks(self, text: str) -> None:
         if "torch" in text:
@@ -712,7 +725,17 @@ def leaf_record(it: Interp, mod: M.Mod, rec: Recorder, name: Optional[str], dept
             r.trainable = r.non_trainable = None
             r.unknown_reasons = [mod.trainable.reason]
         return r
-    if hit is not None:
+    own = rec.merges.get(id(mod)) if mod.cls is not None else None
+    if hit is None and own is not None and own[0] is not None:
+        # a subclass of a catalog layer with a forward() of its own (timm's BatchNormAct2d): its row is the
+        # layer's parameters, with the input and output of its own forward; MACs: the base layer's rule on
+        # that input (the forward's other calls are rows of their own)
+        ctx = M.run_rule(it, mod, Tensor(own[0]), {})
+        r.trainable, r.non_trainable, r.macs = ctx.trainable, ctx.non_trainable, ctx.macs
+        r.input_shape, r.output_shape = own
+        r.formulas = [f for f in ctx.formulas if f[0] in ("params", "non-trainable", "buffers")]
+        r.unknown_reasons = list(ctx.unknown) if ctx.trainable is None or own[1] is None else []
+    elif hit is not None:
         ctx, shape, _ = hit
         _fill(r, mod, ctx, shape)
         r.macs = rec.macs.get(id(mod))
@@ -901,6 +924,9 @@ def _dedupe(diags: list) -> list:
             seen.add(key)
             out.append(d)
     return out
+
+
+REFLECTIVE = "<reflective>"   # in a unit's deps: it reached the file's own module object
 
 
 def analyze_unit(chunks: list, lines: list, path: str, options) -> tuple:

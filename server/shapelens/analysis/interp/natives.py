@@ -236,12 +236,7 @@ def native_init(it, base: str, obj, args: list, kwargs: dict, node, frame, star)
 
 def dataclass_init(it, cls: UserClass, obj, args: list, kwargs: dict, node, frame, star) -> None:
     """The __init__ that @dataclass writes: one parameter per annotated field, in order, with defaults."""
-    fields = []
-    for c in reversed(cls.mro):
-        if isinstance(c, UserClass) and c.dataclass:
-            for name in c.ns.get("__annotations__", {}):
-                if name not in [f for f in fields]:
-                    fields.append(name)
+    fields = dataclass_fields(cls)
     given = dict(kwargs)
     for i, name in enumerate(fields):
         if i < len(args):
@@ -559,7 +554,12 @@ def _math(it, fn: str, args, kwargs, node, frame):
 def _partial(it, args, kwargs, node, frame, star):
     if not args:
         return Unknown("partial() without a function")
-    return Partial(args[0], list(args[1:]), dict(kwargs))
+    fn = args[0]
+    if type(fn) is Partial:   # CPython flattens a partial of a partial: .func is the innermost function
+        merged = dict(fn.kwargs)
+        merged.update(kwargs)
+        return Partial(fn.fn, list(fn.args) + list(args[1:]), merged)
+    return Partial(fn, list(args[1:]), dict(kwargs))
 
 
 def _reduce(it, args, kwargs, node, frame, star):
@@ -647,6 +647,61 @@ def _ordered_dict(it, args, kwargs, node, frame, star):
     from .pybuiltins import call_builtin
 
     return call_builtin(it, "dict", args, kwargs, node, frame, star)
+
+
+def _defaultdict(it, args, kwargs, node, frame, star):
+    """collections.defaultdict(factory, ...): a dict whose missing keys the factory fills (pybuiltins.get_item)."""
+    from .pybuiltins import call_builtin
+
+    factory = args[0] if args else kwargs.get("default_factory")
+    d = call_builtin(it, "dict", list(args[1:]), {k: v for k, v in kwargs.items() if k != "default_factory"},
+                     node, frame, star)
+    if isinstance(d, dict) and factory is not None:
+        it.default_factories[id(d)] = (d, factory, node, frame)
+    return d
+
+
+def _deque(it, args, kwargs, node, frame, star):
+    """collections.deque(iterable): followed as a list (appendleft/popleft/extendleft work on it)."""
+    if kwargs.get("maxlen") is not None or len(args) > 1:
+        return Opaque("a deque with a maxlen is not followed")
+    items = it.iterate(args[0], node, frame) if args else []
+    if isinstance(items, Unknown):
+        return items
+    return it.born(list(items))
+
+
+def dataclass_fields(cls: UserClass) -> list:
+    fields = []
+    for c in reversed(cls.mro):
+        if isinstance(c, UserClass) and c.dataclass:
+            for name in c.ns.get("__annotations__", {}):
+                if name not in fields:
+                    fields.append(name)
+    return fields
+
+
+def _dc_replace(it, args, kwargs, node, frame, star):
+    """dataclasses.replace(obj, **changes): a new object of obj's class from obj's fields and the changes."""
+    obj = args[0] if args else None
+    if star is not None or not isinstance(obj, Instance) or not obj.cls.dataclass:
+        return Opaque("`dataclasses.replace()` of an object the analysis does not follow")
+    given = {f: obj.attrs[f] for f in dataclass_fields(obj.cls) if f in obj.attrs}
+    given.update(kwargs)
+    return it.call(obj.cls, [], given, node, frame)
+
+
+def _dc_asdict(it, args, kwargs, node, frame, star):
+    obj = args[0] if args else None
+    if not isinstance(obj, Instance) or not obj.cls.dataclass or kwargs:
+        return Opaque("`dataclasses.asdict()` of an object the analysis does not follow")
+    out = {}
+    for f in dataclass_fields(obj.cls):
+        v = obj.attrs.get(f, MISSING)
+        if v is MISSING:
+            return Opaque(f"`dataclasses.asdict()`: the field `{f}` is not set")
+        out[f] = deep_copy(it, v, {})
+    return it.born(out)
 
 
 def _field(it, args, kwargs, node, frame, star):
@@ -742,7 +797,8 @@ def frame_attr(it, ref, name: str):
 
 _LIBRARY = {
     "functools.partial": _partial, "functools.reduce": _reduce, "copy.deepcopy": _deepcopy, "copy.copy": _shallow_copy,
-    "collections.OrderedDict": _ordered_dict, "typing.OrderedDict": _ordered_dict, "dataclasses.field": _field,
+    "collections.defaultdict": _defaultdict, "collections.deque": _deque, "dataclasses.replace": _dc_replace,
+    "dataclasses.asdict": _dc_asdict, "collections.OrderedDict": _ordered_dict, "typing.OrderedDict": _ordered_dict, "dataclasses.field": _field,
     "typing.cast": _identity, "itertools.chain": _itertools_chain, "itertools.product": _itertools_product,
     "itertools.repeat": _itertools_repeat, "collections.namedtuple": _namedtuple, "warnings.warn": _none,
     "logging.info": _none, "logging.warning": _none, "torchvision.utils._log_api_usage_once": _none,
@@ -992,6 +1048,8 @@ def _unknown_text(reason: str) -> str:
 # ====================================================================== the object protocol
 
 def native_attr(it, obj: Native, name: str, node, frame):
+    if name in ("__name__", "__qualname__") and "." in obj.name:
+        return obj.name.rsplit(".", 1)[1]   # nn.BatchNorm2d.__name__ == "BatchNorm2d"
     full = canonical(f"{obj.name}.{name}")
     if full.startswith("math.") and name in ("pi", "e", "inf", "tau", "nan"):
         return getattr(math, name)
@@ -1120,6 +1178,10 @@ def object_item(it, base, key, node, frame):
         return Unknown(f"`{frame.code.text(node)}`: no such entry") if found is MISSING else found
     if isinstance(base, Native) and base.name == "sys.modules" and key == frame.globals.get("__name__", "__main__"):
         return it.unit.self_module(frame)   # `d2l = sys.modules[__name__]`: the module itself
+    if isinstance(base, Native) and base.name == "sys.modules" and isinstance(key, str):
+        found = it.unit.loader.loaded(key) if it.unit.loader is not None else None
+        if found is not None:
+            return found
     if isinstance(key, Unknown):
         return Opaque(key.reason) if isinstance(base, (Native,)) else key
     if isinstance(base, Native):
@@ -1310,6 +1372,8 @@ def isinstance_of(it, obj, cls):
         return Unknown("isinstance() is known only at run time")
     if isinstance(obj, Unknown):
         return Unknown("isinstance() of a value known only at run time")
+    if isinstance(cls, Native) and isinstance(obj, (UserClass, Function, Partial, BoundMethod, Native)):
+        return _callable_is(obj, cls.name)
     if isinstance(cls, Native):
         py = _PY_TYPES.get(cls.name) or _stdlib_class(cls.name)
         if py is not None:
@@ -1330,6 +1394,35 @@ def isinstance_of(it, obj, cls):
             return False
         return cls in ocls.mro
     return Unknown("isinstance() is known only at run time")
+
+
+_CALLABLE_TYPES = {   # what isinstance() says of a class, a function, a partial, a method (CPython 3.11)
+    "builtins.type": (UserClass,), "types.FunctionType": (Function,), "types.LambdaType": (Function,),
+    "types.MethodType": (BoundMethod,), "functools.partial": (Partial,),
+    "typing.Callable": (UserClass, Function, Partial, BoundMethod), "builtins.object": (UserClass, Function,
+                                                                                        Partial, BoundMethod),
+    "collections.abc.Callable": (UserClass, Function, Partial, BoundMethod),
+}
+
+
+def _callable_is(obj, name: str):
+    """isinstance(norm_layer, (type, str, types.FunctionType, functools.partial)) on a class, function or
+    partial of the analysed code (timm's get_norm_act_layer); a framework class is a `type` when the
+    catalog knows it as a class."""
+    if isinstance(obj, Native):
+        if name == "builtins.type" and (obj.name in BASES or obj.name in _PY_TYPES):
+            return True
+        if name in _PY_TYPES or name == "functools.partial":
+            return False   # a library's class, function or module is not a str, an int, a list, a partial
+        if name == "types.FunctionType" and obj.name in BASES:
+            return False
+        return Unknown("isinstance() of a library object is not followed")
+    kinds = _CALLABLE_TYPES.get(name)
+    if kinds is not None:
+        return isinstance(obj, kinds)
+    if name in _PY_TYPES or name in BASES or name.startswith(("torch.", "keras.")):
+        return False   # a class or function is not a str, an int, a module, ...
+    return Unknown("isinstance() against this class is not followed")
 
 
 _STDLIB_TYPE_MODULES = ("collections.abc.", "collections.", "numbers.", "typing.")

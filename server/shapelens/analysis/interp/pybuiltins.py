@@ -13,6 +13,7 @@ import operator
 from typing import Any
 
 from . import natives
+from ...frameworks.class_bases import MODULE_NAMES
 from .loader import ModuleValue
 from .objects import (MISSING, BoundMethod, ClassMethod, Function, Instance, Native, NativeMethod, Opaque, Param,
                       Partial, Property, StaticMethod, Super, Tensor, Unknown, UserClass)
@@ -73,6 +74,9 @@ def get_attr(it, obj, name: str, node, frame):
             return obj.name
         if name == "__qualname__":
             return obj.qualname
+        if name == "__module__":   # the analysed file's own globals have no __name__ entry: "__main__"
+            found = obj.globals.get("__name__", "__main__")
+            return found if isinstance(found, str) else Unknown("the function's module is known only at run time")
         return obj.attrs.get(name, Unknown(f"the function attribute `{name}` is not followed"))
     if t is Property and name in ("setter", "getter", "deleter"):
         return NativeMethod(obj, name)
@@ -157,6 +161,8 @@ def set_attr(it, obj, name: str, value, node, frame) -> None:
         obj.ns[name] = value
     elif t is Function:
         obj.attrs[name] = value
+    elif t is ModuleValue:
+        obj.globals[name] = value
     elif t is Tensor or t is Param:
         natives.tensors().set_attribute(it, obj, name, value, node, frame)
     elif isinstance(obj, Unknown):
@@ -192,7 +198,14 @@ def get_item(it, base, key, node, frame):
                 return Unknown(f"`{frame.code.text(node)}`: {why.reason}")
         try:
             v = base[key]
-        except (IndexError, KeyError, TypeError, ValueError):
+        except KeyError:
+            made = it.default_factories.get(id(base)) if t is dict else None
+            if made is None or made[0] is not base:
+                return Unknown(f"`{frame.code.text(node)}` is out of range")
+            v = it.call(made[1], [], {}, made[2], made[3])   # collections.defaultdict: the factory's value,
+            set_item(it, base, key, v, node, frame)           # stored under the key
+            return base.get(key, v)
+        except (IndexError, TypeError, ValueError):
             return Unknown(f"`{frame.code.text(node)}` is out of range")
         if t is list and type(key) is slice:
             return it.born(v)
@@ -306,6 +319,9 @@ def compare(op, left, right):
             except TypeError:
                 return None
             return r if op is ast.In else not r
+        found = _identity_in(left, right)
+        if found is not None:
+            return found if op is ast.In else not found
         return natives.contains(left, right, op)
     if not isinstance(left, _COMPARABLE) or not isinstance(right, _COMPARABLE):
         if op in (ast.Eq, ast.NotEq) and not isinstance(left, (Unknown, Tensor)) and \
@@ -315,6 +331,8 @@ def compare(op, left, right):
                 return op is ast.NotEq     # a constant and an object: never equal
             if same:
                 return op is ast.Eq
+            if _by_identity(left) and _by_identity(right):
+                return op is ast.NotEq     # two different classes / functions / modules
         return None
     if not (_all_plain(left) and _all_plain(right)):
         return None
@@ -322,6 +340,32 @@ def compare(op, left, right):
         return bool(_CMP[op](left, right))
     except (TypeError, KeyError):
         return None
+
+
+def _by_identity(v) -> bool:
+    """Objects Python compares by identity (no __eq__ of their own): classes, functions, modules."""
+    from .modules import Mod
+
+    return isinstance(v, (UserClass, Function, Native, BoundMethod, Partial)) or type(v) is Mod
+
+
+def _identity_in(left, right):
+    """`norm_layer in _NORM_ACT_TYPES` (a set of classes): membership by identity, when the left side and
+    every element compare by identity or are constants; None when that is not the case."""
+    plain = isinstance(left, (int, float, str, bool, type(None)))
+    if not (plain or _by_identity(left)) or not isinstance(right, (list, tuple, set, frozenset, dict)):
+        return None
+    unsure = False
+    for x in right:
+        if _by_identity(x):
+            if not plain and (x is left or (isinstance(x, Native) and x == left)):
+                return True   # (a class or function never equals a constant)
+        elif plain and isinstance(x, (int, float, str, bool, type(None))):
+            if x == left:
+                return True
+        elif not isinstance(x, (int, float, str, bool, type(None))):
+            unsure = True   # an unknown element: it may be `left`
+    return None if unsure else False
 
 
 def _all_plain(v, depth: int = 0) -> bool:
@@ -338,7 +382,7 @@ def _all_plain(v, depth: int = 0) -> bool:
 
 _METHODS = {
     list: frozenset({"append", "extend", "insert", "pop", "remove", "index", "count", "reverse", "sort", "copy",
-                     "clear"}),
+                     "clear", "appendleft", "popleft", "extendleft"}),   # the last three: a deque is a list here
     dict: frozenset({"items", "keys", "values", "get", "update", "pop", "setdefault", "copy", "clear"}),
     tuple: frozenset({"index", "count"}),
     set: frozenset({"add", "update", "discard", "remove", "union", "intersection", "difference", "copy"}),
@@ -380,8 +424,23 @@ def call_plain_method(it, obj, name: str, args: list, kwargs: dict, node, frame)
     return result
 
 
+_DEQUE_METHODS = {"appendleft": "insert", "popleft": "pop", "extendleft": "extendleft"}
+
+
 def _list_method(it, lst: list, name: str, args: list, kwargs: dict, node, frame):
     why = it.taint_of(lst)
+    if name in _DEQUE_METHODS:   # collections.deque is followed as a list (natives._deque)
+        if name == "appendleft":
+            return _list_method(it, lst, "insert", [0] + list(args[:1]), {}, node, frame)
+        if name == "popleft":
+            return _list_method(it, lst, "pop", [0], {}, node, frame)
+        items = it.iterate(args[0], node, frame) if args else []
+        if isinstance(items, Unknown):
+            it.set_taint(lst, Unknown(f"it is extended with a value known only at run time ({items.reason})"))
+            return None
+        for x in items:
+            _list_method(it, lst, "insert", [0, x], {}, node, frame)
+        return None
     if name in ("append", "extend", "insert", "remove", "reverse", "sort", "clear", "pop"):
         if name == "extend" and args:
             items = it.iterate(args[0], node, frame)
@@ -520,6 +579,8 @@ def call_builtin(it, name: str, args: list, kwargs: dict, node, frame, star):
     if name in ("staticmethod", "classmethod", "property"):
         fn = args[0] if args else None
         return {"staticmethod": StaticMethod, "classmethod": ClassMethod, "property": Property}[name](fn)
+    if name == "dir" and len(args) == 1 and isinstance(args[0], Native) and args[0].name in MODULE_NAMES:
+        return it.born(sorted(MODULE_NAMES[args[0].name]))   # `'hardsigmoid' in dir(torch.nn.functional)`
     if name in ("open", "exec", "eval", "compile", "__import__", "input", "globals", "locals", "breakpoint", "exit",
                 "quit", "help", "dir", "memoryview"):
         return Unknown(f"`{name}()` is never run by shapelens")
@@ -693,6 +754,13 @@ def _b_setattr(it, args, kwargs, node, frame):
 def _b_hasattr(it, args, kwargs, node, frame):
     if len(args) != 2 or not isinstance(args[1], str):
         return Unknown("hasattr() with a name known only at run time")
+    if isinstance(args[0], Native) and args[0].name in MODULE_NAMES:   # nanoGPT: hasattr(F, 'scaled_dot_...')
+        return args[1] in MODULE_NAMES[args[0].name]
+    if type(args[0]) is ModuleValue and "__incomplete__" not in args[0].globals:
+        if args[1] in args[0].globals:
+            return True
+        if args[0].package is None:
+            return False
     v = get_attr(it, args[0], args[1], node, frame)
     if isinstance(v, Unknown):
         if isinstance(args[0], Instance) and args[1] not in args[0].attrs:
@@ -749,7 +817,7 @@ def _b_type(it, args, kwargs, node, frame):
     v = args[0]
     if isinstance(v, Instance):
         return v.cls
-    if isinstance(v, (int, float, str, bool, list, tuple, dict)):
+    if isinstance(v, (int, float, str, bool, list, tuple, dict, set, frozenset, type(None))):
         return Native(f"builtins.{type(v).__name__}")
     return natives.type_of(it, v)
 
