@@ -36,7 +36,8 @@ Which lines.  The statements that produce a tensor, keyed by the line the statem
   obj.meth_(...)  (an expression statement calling an in-place tensor method: name ends in "_")
                                            obj after the statement (in-place methods return it).
   Other expression statements (a bare `self.layer(x)`, `outputs.append(self.conv(x))`) are not recorded:
-  their value is not observable from the frame.  A statement that raised is not recorded.
+  their value is not observable from the frame.  A statement that raised is not recorded, nor one on a line
+  that also holds a compound statement's header (`if c: x = f(x)`: the line events cannot tell them apart).
 The value of one execution is the list of its tensor leaves: a tensor (torch.Tensor, its subclasses such as
 nn.Parameter, or a KerasTensor) is one leaf, its shape a list of ints (None for a Keras batch / dynamic axis);
 tuples, lists (namedtuples too) and dict values are flattened in order (depth <= 4, at most 64 leaves).
@@ -55,7 +56,7 @@ For every oracle line of a model, the shapelens steps of that model whose statem
 (the last one by column when several): a step gives one Shape (or several, if a StepRecord ever carries an
 `output_shapes` list).  A dim compares as: int == int; the Keras None (either side) matches anything; a
 symbolic dim (str) is evaluated with the directive's symbols at the sizes the harness ran (N -> 2), "·" for
-*, integer + - * // only: equal or different; a "?" or an expression that cannot be evaluated is unknown; an
+*, integer + - * // % ** only: equal or different; a "?" or an expression that cannot be evaluated is unknown; an
 open-rank shape ("…") compares its trailing dims and is unknown at best; a different rank is wrong.
   exact   every distinct leaf shape of the line is matched exactly by a shape of the step and every shape
           of the step matches a leaf exactly (so one shape for a line of one tensor with one distinct shape);
