@@ -162,3 +162,34 @@ def test_frozen_and_tied_rows_say_why():
     tied = analyze_source(textwrap.dedent(TORCH["shared_module_and_tied_weights"])).models[0]
     head = next(l for l in tied.layers if l.path == "head")
     assert any("made at line" in t for _, t in head.formulas), head.formulas
+    shared = next(l for l in tied.layers if l.path == "a")
+    assert any("also `b`" in t for w, t in shared.formulas if w == "shared"), shared.formulas
+
+
+def test_frozen_keras_rows_say_where():
+    result = analyze_source(textwrap.dedent(KERAS["trainable_flags_and_a_shared_layer"]))
+    model = result.models[0]
+    frozen = [l for l in model.layers if l.non_trainable and not l.trainable and l.type == "Dense"]
+    assert frozen and all(any("trainable=False (line " in t for w, t in l.formulas if w == "frozen")
+                          for l in frozen), [(l.type, l.formulas) for l in model.layers]
+
+
+def test_a_part_is_unknown_when_a_row_of_it_is():
+    """model_totals: the trainable part of a model with one unknown row is unknown, the other part known only
+    when every row's is (never the sum of the part that was read)."""
+    source = textwrap.dedent("""
+        import torch.nn as nn
+        import some_library_not_here as lib
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.bn = nn.BatchNorm1d(4)
+                self.bn.weight.requires_grad = False
+                self.ext = lib.Block(4)
+                self.fc = nn.Linear(4, 2)
+            def forward(self, x):
+                return self.fc(self.ext(self.bn(x)))
+        model = Net()
+    """)
+    m = analyze_source(source).models[0]
+    assert m.total_params is None and m.trainable_params is None and m.non_trainable_params is None

@@ -493,13 +493,16 @@ def named_modules(root: M.Mod) -> dict:
     return names
 
 
-def walk_tree(root: M.Mod) -> list:
-    """(module, path, depth) in named_modules() order: depth first, registration order, each once."""
+def walk_tree(root: M.Mod, shared: Optional[dict] = None) -> list:
+    """(module, path, depth) in named_modules() order: depth first, registration order, each once.
+    `shared`: filled with id(module) -> the other paths of a module held in several places."""
     out = []
     seen: set = set()
 
     def visit(mod, path: str, depth: int) -> None:
         if id(mod) in seen:
+            if shared is not None:
+                shared.setdefault(id(mod), []).append(path)
             return
         seen.add(id(mod))
         out.append((mod, path, depth))
@@ -521,7 +524,8 @@ def layer_records(it: Interp, root: M.Mod, rec: Recorder, names: dict) -> tuple:
     """(layers, blocks) of a model in named_modules() order: the leaves (and the parameters a module holds
     itself), and the modules of modules with their sums."""
     out, blocks = [], []
-    for mod, path, depth in walk_tree(root):
+    block_mods, rows_of, shared = [], {}, {}
+    for mod, path, depth in walk_tree(root, shared):
         leaf_depth = max(depth - 1, 0)
         shown = _shown_name(path, mod, root.kind)
         start = len(out)
@@ -538,9 +542,11 @@ def layer_records(it: Interp, root: M.Mod, rec: Recorder, names: dict) -> tuple:
         elif mod.cls is not None and mod is not root and not _children(mod):
             out.append(custom_leaf_record(mod, rec, shown, leaf_depth))
             out[-1].path = path
+            rows_of[id(mod)] = out[start:]
             continue   # its own parameters are in its row
         elif mod is not root:
             blocks.append(block_record(mod, rec, shown, path, leaf_depth))
+            block_mods.append(mod)
         if mod.problem is not None and mod is not root:
             r = LayerRecord(mod.span or root.span, mod.type_name, path or None, depth=leaf_depth,
                             unknown_reasons=[mod.problem.reason])
@@ -550,22 +556,33 @@ def layer_records(it: Interp, root: M.Mod, rec: Recorder, names: dict) -> tuple:
             out.append(own_params_record(mod, rec, shown if path else None, leaf_depth if path else 0))
         for r in out[start:]:
             r.path = path
+        rows_of[id(mod)] = out[start:]
     if root.problem is not None:
         r = LayerRecord(root.span, "?", None, unknown_reasons=[root.problem.reason])
         r.trainable = r.non_trainable = r.macs = None
         out.append(r)
-    for b in blocks:
-        _sum_block(b, out)
+    for b, mod in zip(blocks, block_mods):
+        _sum_block(b, mod, rows_of)
+    for key, paths in shared.items():   # one module in several places: parameters() counts it once
+        note = ("shared", f"the same module is also `{'`, `'.join(paths[:3])}`: its parameters are counted once")
+        for r in rows_of.get(key, ()):
+            if r.trainable or r.non_trainable:
+                r.formulas = r.formulas + [note]
     return out, blocks
 
 
 def model_totals(root: M.Mod, rows: list) -> tuple:
     """(trainable, non-trainable) as model.parameters() counts them: the rows' counts, less the tensors
     counted in an earlier row too (a weight tied to another layer's, a Parameter held twice)."""
+    if any(r.trainable is None or r.non_trainable is None for r in rows):
+        # each part on its own: known only when every row's part is, and no tensor is in two rows (the
+        # dedupe below needs both parts)
+        if _held_twice(root):
+            return None, None
+        return (None if any(r.trainable is None for r in rows) else sum(r.trainable for r in rows),
+                None if any(r.non_trainable is None for r in rows) else sum(r.non_trainable for r in rows))
     trainable, frozen = 0, 0
     for r in rows:
-        if r.trainable is None or r.non_trainable is None:
-            return (None if r.trainable is None else trainable, None if r.non_trainable is None else frozen)
         trainable += r.trainable
         frozen += r.non_trainable
     seen: set = set()
@@ -583,6 +600,16 @@ def model_totals(root: M.Mod, rows: list) -> tuple:
     return trainable, frozen
 
 
+def _held_twice(root: M.Mod) -> bool:
+    seen: set = set()
+    for m, _, _ in walk_tree(root):
+        own = {id(p) for p in m.params.values() if isinstance(p, Param)}
+        if own & seen:
+            return True
+        seen |= own
+    return False
+
+
 def block_record(mod: M.Mod, rec: Recorder, name: Optional[str], path: str, depth: int) -> LayerRecord:
     """A module of modules: where it is made, its input and output at its first call (when it is called as
     a whole), its sums (filled by _sum_block)."""
@@ -596,10 +623,11 @@ def block_record(mod: M.Mod, rec: Recorder, name: Optional[str], path: str, dept
     return r
 
 
-def _sum_block(block: LayerRecord, rows: list) -> None:
-    """A block's parameters and MACs: the sums over the rows inside it (unknown when one is)."""
-    prefix = block.path + "."
-    inside = [r for r in rows if r.path is not None and (r.path == block.path or r.path.startswith(prefix))]
+def _sum_block(block: LayerRecord, mod: M.Mod, rows_of: dict) -> None:
+    """A block's parameters and MACs: the sums over the rows of every module inside it, each module and
+    tensor once, as its parameters() counts them (a module it shares with an earlier block counts here
+    too, though its row sits under its first path); unknown when a row is."""
+    inside = [r for m, _, _ in walk_tree(mod) for r in rows_of.get(id(m), ())]
     values = {"trainable": 0, "non_trainable": 0, "macs": 0}
     for key in values:
         for r in inside:
@@ -608,6 +636,8 @@ def _sum_block(block: LayerRecord, rows: list) -> None:
                 values[key] = None
                 break
             values[key] += v
+    if values["trainable"] is not None and values["non_trainable"] is not None:
+        values["trainable"], values["non_trainable"] = model_totals(mod, inside)
     block.trainable, block.non_trainable, block.macs = values["trainable"], values["non_trainable"], values["macs"]
     block.unknown_reasons = list(dict.fromkeys(x for r in inside for x in r.unknown_reasons))[:3] \
         if None in values.values() else []
@@ -721,6 +751,11 @@ def leaf_record(it: Interp, mod: M.Mod, rec: Recorder, name: Optional[str], dept
         r.macs = rec.macs.get(id(mod), ctx.macs) if hit is not None else ctx.macs
         if mod.trainable is False and r.trainable is not None and r.non_trainable is not None:
             r.non_trainable, r.trainable = r.trainable + r.non_trainable, 0
+            at = mod.attrs.get("__trainable_at__") or mod.span
+            if r.non_trainable:
+                r.formulas = r.formulas + [("frozen", f"trainable=False (line {at.line})")]
+        elif getattr(ctx, "extra", {}).get("trainable") is False and r.non_trainable and not r.trainable:
+            r.formulas = r.formulas + [("frozen", f"trainable=False (line {mod.span.line})")]
         elif isinstance(mod.trainable, Unknown) and r.trainable:
             r.trainable = r.non_trainable = None
             r.unknown_reasons = [mod.trainable.reason]
@@ -781,6 +816,8 @@ def _frozen_or_tied(mod: M.Mod, r: LayerRecord) -> None:
 
 def _fill(r: LayerRecord, mod: M.Mod, ctx, shape) -> None:
     r.type = mod.rule.name if mod.rule is not None else r.type
+    if mod.framework == "torch" and r.type.startswith("Lazy") and ctx.trainable is not None:
+        r.type = r.type[4:]   # torch's lazy modules become their cls_to_become at the first forward
     r.input_shape, r.output_shape = shape, ctx.out
     r.trainable, r.non_trainable = ctx.trainable, ctx.non_trainable
     r.formulas, r.unknown_reasons = ctx.formulas, ctx.unknown

@@ -70,6 +70,8 @@ class Mod:
             return self.cls.name
         if self.rule is not None:
             return self.rule.name
+        if self.kind == FUNCTIONAL:
+            return "Functional"   # type(keras.Model(inputs, outputs)).__name__ in Keras 3
         return self.qualname.rsplit(".", 1)[-1]
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
@@ -551,7 +553,7 @@ def set_mod_attr(it, mod: Mod, name: str, value, node, frame) -> None:
 
             materialize(it, mod)
     elif name == "trainable" and mod.framework == "keras":
-        set_keras_trainable(it, mod, value)
+        set_keras_trainable(it, mod, value, frame.code.span(node) if node is not None else None)
         return
     else:
         value = it.settled(mod, mod.attrs.get(name, MISSING), value, f"`{name}`")
@@ -576,9 +578,9 @@ def set_mod_attr(it, mod: Mod, name: str, value, node, frame) -> None:
         mod.attrs[name] = value
 
 
-def set_keras_trainable(it, mod: Mod, value) -> None:
+def set_keras_trainable(it, mod: Mod, value, span=None) -> None:
     """`layer.trainable = False`: Keras sets it on the layer and every layer inside it (a frozen base model);
-    a value known only at run time makes their split unknown."""
+    a value known only at run time makes their split unknown. `span`: where (the hover says so)."""
     flag = value if isinstance(value, bool) else None
     stack, seen = [mod], set()
     while stack:
@@ -587,6 +589,7 @@ def set_keras_trainable(it, mod: Mod, value) -> None:
             continue
         seen.add(id(m))
         m.trainable = flag if flag is not None else Unknown("`trainable` is set to a value known only at run time")
+        m.attrs["__trainable_at__"] = span
         for c in m.children.values():
             if isinstance(c, (list, tuple)):
                 stack.extend(c)
