@@ -31,11 +31,8 @@ from lineoracle import EXACT, UNKNOWN, WRONG  # noqa: E402
 
 # Models with a wrong line today: "<path in tests/corpus>::<variable>" -> what is wrong.
 XFAIL: dict = {
-    "keras/ka_resnet_v2.py::model":
-        "lines 29-31 `x = resnet.stack_residual_blocks_v2(x, 64, 3, name=\"conv2\")`: the step shows the output "
-        "of the helper's next-to-last block (None, 16, 16, 256), real (None, 8, 8, 256); a helper of ANOTHER "
-        "module whose last statement downsamples: the hint on the calling line is an intermediate tensor of the "
-        "helper (repro: tests/test_line_shapes.py::test_known_wrong_helper_in_another_module)",
+    # none since the commit after 0944ab1: ka_resnet_v2's lines 29-31 showed an intermediate tensor of a helper
+    # of another module (a statement of another file marked the tensor with the calling line)
 }
 
 
@@ -239,12 +236,9 @@ def _shape(dims):
     return Shape(tuple(dims))
 
 
-@pytest.mark.xfail(strict=True, reason="shapelens shows the helper's first conv (None, 16, 16, 8) on the calling "
-                                      "line; real (None, 8, 8, 8)")
 def test_known_wrong_helper_in_another_module(tmp_path):
-    """The XFAIL of ka_resnet_v2, small: a Keras helper in another module downsamples in its last statement;
-    the step on the calling line shows an intermediate tensor of the helper.  Strict: passes (and so fails the
-    run) once fixed."""
+    """Was the XFAIL of ka_resnet_v2, small: a Keras helper in another module downsamples in its last
+    statement; the step on the calling line showed an intermediate tensor of the helper."""
     from shapelens.analysis import analyze_source
     (tmp_path / "helpers.py").write_text(
         "from keras import layers\n\n\n"

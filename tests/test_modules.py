@@ -70,57 +70,68 @@ def leaf_outputs(model: torch.nn.Module, inputs: tuple) -> dict:
     return seen
 
 
-def simple_statements(fn_source_lines: dict, tree: ast.AST, function: str, cls: str) -> dict:
-    """line of each simple statement in cls.function -> (kind, target names), and continuation lines -> first."""
+def simple_statements(tree: ast.AST) -> tuple:
+    """line of each simple statement in any function of the file -> (kind, target names), and every line of
+    a statement -> its first line."""
     out, owner = {}, {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef) and node.name == cls:
-            for item in node.body:
-                if isinstance(item, ast.FunctionDef) and item.name == function:
-                    for st in ast.walk(item):
-                        if isinstance(st, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return, ast.Expr)):
-                            targets = []
-                            if isinstance(st, ast.Assign):
-                                targets = [t.id for t in st.targets if isinstance(t, ast.Name)]
-                            elif isinstance(st, (ast.AugAssign, ast.AnnAssign)) and isinstance(st.target, ast.Name):
-                                targets = [st.target.id]
-                            out[st.lineno] = (type(st).__name__, targets)
-                            for ln in range(st.lineno, st.end_lineno + 1):
-                                owner[ln] = st.lineno
-                        elif isinstance(st, ast.stmt):
-                            owner.setdefault(st.lineno, st.lineno)
+    for fn in ast.walk(tree):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for st in ast.walk(fn):
+            if isinstance(st, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return, ast.Expr)):
+                targets = []
+                if isinstance(st, ast.Assign):
+                    targets = [t.id for t in st.targets if isinstance(t, ast.Name)]
+                elif isinstance(st, (ast.AugAssign, ast.AnnAssign)) and isinstance(st.target, ast.Name):
+                    targets = [st.target.id]
+                out[st.lineno] = (type(st).__name__, targets)
+                for ln in range(st.lineno, st.end_lineno + 1):
+                    owner.setdefault(ln, st.lineno)
+            elif isinstance(st, ast.stmt):
+                owner.setdefault(st.lineno, st.lineno)
     return out, owner
 
 
 def traced_steps(model, inputs: tuple, source: str, method: str = "forward") -> dict:
-    """line -> shape of the tensor the statement on that line assigned (last run) or returned."""
-    cls = type(model).__name__
-    statements, owner = simple_statements({}, ast.parse(source), method, cls)
-    code = getattr(type(model), method).__code__
-    result: dict = {}
-    state = {"prev": None}
+    """line -> shape of the tensor the statement on that line assigned or returned, over every function of
+    the file that runs in one call of the model (a block's forward too); a line that made several distinct
+    shapes (a block class used N times, a loop) -> the list of them in first-seen order."""
+    statements, owner = simple_statements(ast.parse(source))
+    filename = getattr(type(model), method).__code__.co_filename
+    seen: dict = {}
+
+    def add(line, shape):
+        shapes = seen.setdefault(line, [])
+        if shape not in shapes:
+            shapes.append(shape)
 
     def snapshot(frame, line):
         kind, targets = statements.get(line, (None, []))
         for t in targets:
             v = frame.f_locals.get(t)
             if isinstance(v, torch.Tensor):
-                result[line] = tuple(v.shape)
+                add(line, tuple(v.shape))
 
-    def local(frame, event, arg):
+    def local(frame, event, arg, prev):
+        # prev: the frame's last line; the tracer below gives each call its own
         if event == "line":
             line = owner.get(frame.f_lineno, frame.f_lineno)
-            if state["prev"] is not None and state["prev"] != line:
-                snapshot(frame, state["prev"])
-            state["prev"] = line
+            if prev[0] is not None and prev[0] != line:
+                snapshot(frame, prev[0])
+            prev[0] = line
         elif event == "return":
-            prev = state["prev"]
-            if prev is not None and statements.get(prev, ("",))[0] == "Return" and hasattr(arg, "shape"):
-                result[prev] = tuple(arg.shape)
+            if prev[0] is not None and statements.get(prev[0], ("",))[0] == "Return" and hasattr(arg, "shape"):
+                add(prev[0], tuple(arg.shape))
         return local
 
     def tracer(frame, event, arg):
-        return local if event == "call" and frame.f_code is code else None
+        if event != "call" or frame.f_code.co_filename != filename:
+            return None
+        prev = [None]
+
+        def this_frame(frame, event, arg):
+            return local(frame, event, arg, prev) and this_frame
+        return this_frame
 
     sys.settrace(tracer)
     try:
@@ -128,7 +139,16 @@ def traced_steps(model, inputs: tuple, source: str, method: str = "forward") -> 
             model(*inputs)
     finally:
         sys.settrace(None)
-    return result
+    return {line: shapes[0] if len(shapes) == 1 else shapes for line, shapes in seen.items()}
+
+
+def our_steps(rec) -> dict:
+    """line -> the step's shape, or the list of its distinct shapes (the form traced_steps gives)."""
+    out = {}
+    for s in rec.steps:
+        shapes = [dims(x) for x in (s.output_shapes or [s.output_shape])]
+        out[s.span.line] = shapes[0] if len(shapes) == 1 else shapes
+    return out
 
 
 def params_of(m: torch.nn.Module) -> int:
@@ -158,7 +178,7 @@ def compare_module(sample: str, model_var: str, class_name: str, inputs: tuple):
         assert dims(layer.output_shape) == outputs.get(layer.name), layer.name
 
     real_steps = traced_steps(model, inputs, source)
-    ours = {s.span.line: dims(s.output_shape) for s in rec.steps}
+    ours = our_steps(rec)
     assert real_steps, "the tracer saw the forward statements"
     assert ours == real_steps
     assert not [d for d in result.diagnostics if d.severity == "error"]
@@ -200,7 +220,7 @@ def test_unet_with_cat_skips():
     outputs = leaf_outputs(model, inputs)
     for layer in rec.layers:
         assert dims(layer.output_shape) == outputs[layer.name], layer.name
-    assert {s.span.line: dims(s.output_shape) for s in rec.steps} == traced_steps(model, inputs, source)
+    assert our_steps(rec) == traced_steps(model, inputs, source)
 
 
 # ---------------------------------------------------------------- broken variants
@@ -282,7 +302,7 @@ def test_tensor_operations_match_torch():
     inputs = (torch.randn(2, 8, 6, 10),)
     rec, result = analyse_snippet(TENSOR_OPS, "Ops")
     model, real = real_forward_steps(TENSOR_OPS, "Ops", inputs)
-    ours = {s.span.line: dims(s.output_shape) for s in rec.steps}
+    ours = our_steps(rec)
     assert ours == real
     assert rec.total_params == params_of(model)  # includes the unused Linear and the Parameter
     assert not result.diagnostics
@@ -339,7 +359,7 @@ class Net(Base):
 
     rec, result = analyse_snippet(source, "Net")
     model, real = real_forward_steps(source, "Net", (torch.randn(5, 2, 20),))
-    assert {s.span.line: dims(s.output_shape) for s in rec.steps} == real
+    assert our_steps(rec) == real
     assert rec.total_params == params_of(model)
     assert not result.diagnostics
 

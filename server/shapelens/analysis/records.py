@@ -98,14 +98,25 @@ class StepRecord:
     (e.g. `x = F.relu(self.conv1(x))`, `x = x.view(-1, 16 * 5 * 5)`): where it is and the shape it makes."""
 
     span: Span
-    output_shape: Optional[Shape] = None
+    output_shape: Optional[Shape] = None   # the one shape, when the line makes exactly one distinct shape
     text: str = ""                      # e.g. "view: 16·5·5 = 400"
     unknown_reasons: list[str] = field(default_factory=list)
+    # The distinct shapes the statement made, in first-seen order: several for `a, b = x.split(...)` with
+    # different sizes, or a statement whose shape changes across runs (a block class used N times, a loop).
+    # None stands for a tensor of unknown shape.
+    output_shapes: list = field(default_factory=list)
+    runs: int = 1                       # times the statement ran in the model's run
+    per_run: int = 1                    # tensors it makes per run (2 for `a, b = x.chunk(2)`)
+    # parallel to output_shapes: "" for a shape made on a path that always runs, else the run-time condition
+    # under which alone it was made (`self.training`): the framework makes it only where that holds
+    only_where: list = field(default_factory=list)
 
     def as_dict(self) -> dict:
         d = self.span.as_dict()
         d.update(output_shape=self.output_shape.to_json() if self.output_shape else None, text=self.text,
-                 unknown=self.unknown_reasons)
+                 unknown=self.unknown_reasons,
+                 output_shapes=[s.to_json() if s is not None else None for s in self.output_shapes],
+                 runs=self.runs, per_run=self.per_run, only_where=self.only_where)
         return d
 
 

@@ -176,7 +176,8 @@ def keras_input(it, args: list, kwargs: dict, node, frame) -> Tensor:
         s = Shape.of(dims)
         t = Tensor(s, producer=(span, f"Input produces {s.text()}"))
     t.is_input = True
-    t.step_span = span
+    if frame.code.external is None:   # an Input made in another file has no line here
+        t.step_spans = (span,)
     name = kwargs.get("name")
     if isinstance(name, str):
         t.origin = ""

@@ -1001,7 +1001,9 @@ class Interp:
         if info.generator:
             return Unknown(f"`{fn.qualname}()` is a generator")
         new = Frame("function", fn.code, {}, fn.globals, fn.outer, fn, info)
-        new.record = record
+        # steps: every function of the analysed file that runs inside a model's run (a block's forward, a
+        # helper), not only the model's own forward
+        new.record = record or (self.recorder is not None and fn.code.external is None)
         new.self_obj = self_obj if self_obj is not None else (args[0] if args else None)
         problem = self.bind(fn, args, kwargs, star, new)
         if problem:

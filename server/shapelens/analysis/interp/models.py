@@ -106,8 +106,12 @@ class Unit:
     def bound(self, it, stmt, frame, value) -> None:
         """An assignment ran: a model bound to a name is a model of the file (`model = nn.Sequential(...)`),
         at module level or in a top-level function (a builder), not in a method (a part of its object)."""
-        if isinstance(value, Tensor) and (value.node is not None or value.is_input) and value.step_span is None:
-            value.step_span = frame.code.span(stmt)
+        if frame.code.external is None:   # a statement of another file has no line here
+            for t in _tensors_in(value):
+                if (t.node is not None or t.is_input) and len(t.step_spans) < 8:
+                    span = frame.code.span(stmt)
+                    if span not in t.step_spans:
+                        t.step_spans = t.step_spans + (span,)
         if type(value) is not M.Mod or it.recorder is not None or frame.code.external is not None:
             return
         if frame.kind != "module" and (frame.kind != "function" or frame.fn.owner is not None or
@@ -132,18 +136,29 @@ class Unit:
             self.classes.append(definition)
 
     def step(self, it, stmt, frame, value) -> None:
+        """A statement of the analysed file ran inside a model's run and made a tensor (or a tuple of them):
+        its step gathers the distinct shapes over every run."""
         rec = it.recorder
-        if rec is None or not isinstance(value, Tensor) or frame.code.external is not None:
+        if rec is None or frame.code.external is not None:
+            return
+        tensors = _tensors_in(value)
+        if not tensors:
             return
         span = frame.code.span(stmt)
-        count = rec.step_counts.get(span, 0) + 1
-        rec.step_counts[span] = count
-        previous = rec.steps.get(span)
-        text = "" if count == 1 else f"the last of {count} runs of this statement"
-        if previous is not None and previous.output_shape != value.shape:
-            text = f"changes across the {count} runs of this statement; shown: the last"
-        reasons = [value.reason] if value.shape is None and value.reason else []
-        rec.steps[span] = StepRecord(span, value.shape, text, reasons)
+        step = rec.steps.get(span)
+        if step is None:
+            step = rec.steps[span] = StepRecord(span, None, "", [], [], 0, len(tensors))
+        step.runs += 1
+        step.per_run = max(step.per_run, len(tensors))
+        where = it.regions[-1].reason if it.regions else ""
+        for t in tensors:
+            _add_shape(step, t.shape, where)
+            if t.shape is None and t.reason and t.reason not in step.unknown_reasons and \
+                    len(step.unknown_reasons) < 3:
+                step.unknown_reasons.append(t.reason)
+        shapes = step.output_shapes
+        step.output_shape = shapes[0] if len(shapes) == 1 else None
+        step.text = f"{len(shapes)} shapes over {step.runs} runs" if len(shapes) > 1 and step.per_run == 1 else ""
 
     def loop_unknown(self, it, stmt, frame, items: Unknown) -> None:
         if frame.record and it.recorder is not None:
@@ -829,9 +844,16 @@ def _graph_steps(ins: list, outs: list) -> list:
     _, found = K.graph_layers(ins, outs)
     steps = {}
     for t in found:
-        if t.step_span is not None:
-            steps[t.step_span] = StepRecord(t.step_span, t.shape, "", [t.reason] if t.shape is None and t.reason
-                                            else [])
+        for span in t.step_spans:
+            step = steps.get(span)
+            if step is None:
+                step = steps[span] = StepRecord(span, None, "", [], [], 0, 1)
+            step.runs += 1
+            _add_shape(step, t.shape, "")
+            if t.shape is None and t.reason and t.reason not in step.unknown_reasons:
+                step.unknown_reasons.append(t.reason)
+    for step in steps.values():
+        step.output_shape = step.output_shapes[0] if len(step.output_shapes) == 1 else None
     return sorted(steps.values(), key=lambda s: (s.span.line, s.span.col))
 
 
@@ -964,6 +986,36 @@ def _dedupe(diags: list) -> list:
 
 
 REFLECTIVE = "<reflective>"   # in a unit's deps: it reached the file's own module object
+
+
+def _tensors_in(value, depth: int = 0) -> list:
+    """The tensors a statement's value holds: itself, or the items of a tuple / list (two levels)."""
+    if isinstance(value, Tensor):
+        return [value]
+    if isinstance(value, (tuple, list)) and depth < 2 and len(value) <= 64:
+        out = []
+        for v in value:
+            out.extend(_tensors_in(v, depth + 1))
+        return out
+    return []
+
+
+def _add_shape(step, shape, where: str) -> None:
+    """One more shape the step made; `where`: the run-time condition it was made under ("" for none)."""
+    for i, s in enumerate(step.output_shapes):
+        if _same_shape(shape, s):
+            if not where:
+                step.only_where[i] = ""
+            return
+    if len(step.output_shapes) < 16:
+        step.output_shapes.append(shape)
+        step.only_where.append(where)
+
+
+def _same_shape(a, b) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a.dims == b.dims and a.open_rank == b.open_rank
 
 
 def analyze_unit(chunks: list, lines: list, path: str, options) -> tuple:

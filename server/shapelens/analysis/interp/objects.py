@@ -178,7 +178,7 @@ class Partial:
 class Tensor:
     """A tensor whose shape is known (a Shape) or not (None, with the reason)."""
 
-    __slots__ = ("shape", "reason", "origin", "producer", "node", "step_span", "is_input", "requires_grad")
+    __slots__ = ("shape", "reason", "origin", "producer", "node", "step_spans", "is_input", "requires_grad")
 
     def __init__(self, shape: Optional[Shape], reason: str = "", origin: str = "", producer=None,
                  node=None) -> None:
@@ -187,7 +187,7 @@ class Tensor:
         self.origin = origin          # how the last dim came about ("16·5·5 = 400 after view of …")
         self.producer = producer      # (Span, text) of what made it, for related information
         self.node = node              # Keras functional graph: the GraphNode that made it
-        self.step_span = None         # the statement that made it (Keras functional steps)
+        self.step_spans = ()          # the analysed file's statements that bound it (Keras functional steps)
         self.is_input = False         # a keras.Input
         self.requires_grad = None
 
