@@ -77,13 +77,14 @@ TORCH_SNIPPETS = {
             nn.Sequential(nn.Flatten(), nn.Linear(16 * 4 * 4, 2)),   # => (2, 256) 0
         )
     """,
+    # no input: the one the first layer takes, its unknown sizes symbolic (issue #17), as torch runs it batched
     "no_input_still_counts_params": """
         import torch.nn as nn
         # models: model
         model = nn.Sequential(
-            nn.Conv2d(3, 64, kernel_size=3),     # => (…, 64, ?, ?) 1,792
-            nn.BatchNorm2d(64),                  # => (?, 64, ?, ?) 128
-            nn.Conv2d(64, 8, 1, bias=False),     # => (?, 8, ?, ?) 512
+            nn.Conv2d(3, 64, kernel_size=3),     # => (N, 64, H-2, W-2) 1,792
+            nn.BatchNorm2d(64),                  # => (N, 64, H-2, W-2) 128
+            nn.Conv2d(64, 8, 1, bias=False),     # => (N, 8, H-2, W-2) 512
         )
     """,
     "channel_mismatch": """
@@ -99,8 +100,8 @@ TORCH_SNIPPETS = {
         def make_classifier():
             hidden = 128
             return nn.Sequential(
-                nn.Linear(784, hidden),   # => (…, 128) 100,480
-                nn.Linear(hidden, 10),    # => (…, 10) 1,290
+                nn.Linear(784, hidden),   # => (N, 128) 100,480
+                nn.Linear(hidden, 10),    # => (N, 10) 1,290
             )
         # models: make_classifier()
     """,

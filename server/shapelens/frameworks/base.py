@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Optional, Sequence
 
+from ..analysis import symbolic
 from ..analysis.shapes import UNKNOWN, Dim, Shape, dim_text, is_known
 from ..analysis.values import Unknown, first_unknown
 
@@ -185,6 +186,9 @@ class Ctx:
     # when unknown) in place of each tensor, e.g. LSTM's (out, (h_n, c_n)). `out` stays the main output
     # (the one the record and the hint show).
     outputs: Any = None
+    # Equations the layer puts on symbolic input sizes (issue #17): (size, value, what), e.g. a Linear reached
+    # by 64·((H-4)//2)·((W-4)//2) features wants it = 9216. The interpreter solves them for the input.
+    constraints: list = field(default_factory=list)
 
     # -- reporting
     def error(self, code: str, message: str, related_to_input: bool = False) -> None:
@@ -195,6 +199,10 @@ class Ctx:
 
     def info(self, code: str, message: str) -> None:
         self.findings.append(Finding(code, "info", message))
+
+    def require(self, size: Dim, value: int, what: str) -> None:
+        """The layer runs only where the symbolic `size` equals `value` (what: e.g. "in_features 9216")."""
+        self.constraints.append((size, value, what))
 
     def why_unknown(self, reason: str) -> None:
         if reason and reason not in self.unknown:
@@ -390,6 +398,8 @@ def sliding_out(size: Dim, kernel: int, stride: int, pad_total: int, dilation: i
     input or the left padding. Keras 'valid' is the same rule with p = 0. `out` may be < 1: the caller
     reports it. `unread` counts trailing real input positions that no window reads.
     """
+    if symbolic.is_symbolic(size):
+        return _sliding_symbolic(size, kernel, stride, pad_total, dilation, ceil_mode, label, pad_text, pad_right)
     if not is_known(size):
         return UNKNOWN, f"{label}: input size {dim_text(size)} → ?", 0
     span = size + pad_total - dilation * (kernel - 1) - 1
@@ -404,6 +414,26 @@ def sliding_out(size: Dim, kernel: int, stride: int, pad_total: int, dilation: i
     unread = max(0, span - (out - 1) * stride - pad_right) if out >= 1 and not ceil_mode else 0
     text = f"{label}: {lb}({size} + {pad_text} − {dilation}·({kernel} − 1) − 1) / {stride}{rb} + 1 = {out}"
     return out, text, unread
+
+
+def _sliding_symbolic(size: Dim, kernel: int, stride: int, pad_total: int, dilation: int, ceil_mode: bool,
+                      label: str, pad_text: str, pad_right: int) -> tuple:
+    """sliding_out for a symbolic size (H, H-2, (H-4)//2): the same formula as an expression. In ceil_mode
+    ⌈x / s⌉ = ⌊(x + s − 1) / s⌋, exact unless the last window could start in the right padding (then torch
+    drops it, at some sizes only: "?")."""
+    eff = dilation * (kernel - 1) + 1
+    span = symbolic.add(size, pad_total - eff)
+    if ceil_mode:
+        if pad_right + stride > eff:
+            return UNKNOWN, f"{label}: ceil_mode on the symbolic size {size}: the last window may start in the " \
+                            f"padding at some sizes → ?", 0
+        out = symbolic.add(symbolic.floordiv(symbolic.add(span, stride - 1), stride), 1)
+        lb, rb = "⌈", "⌉"
+    else:
+        out = symbolic.add(symbolic.floordiv(span, stride), 1)
+        lb, rb = "⌊", "⌋"
+    text = f"{label}: {lb}({size} + {pad_text} − {dilation}·({kernel} − 1) − 1) / {stride}{rb} + 1 = {dim_text(out)}"
+    return out, text, 0
 
 
 def ceil_div(a: int, b: int) -> int:

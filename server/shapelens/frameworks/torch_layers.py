@@ -17,6 +17,7 @@ import functools
 import math
 from typing import Callable, Optional
 
+from ..analysis import symbolic
 from ..analysis.shapes import UNKNOWN, Shape, dim_text, is_known
 from ..analysis.values import first_unknown
 from .base import MISSING, Catalog, Ctx, multiply, num, prod_text, sliding_out
@@ -50,7 +51,7 @@ def explain_unknown(c: Ctx) -> None:
     elif c.inp.open_rank or UNKNOWN in c.inp.dims:
         c.why_unknown(f"the input {c.inp.text()} is only partly known")
     elif any(isinstance(d, str) for d in c.inp.dims):
-        c.why_unknown(f"the input {c.inp.text()} has symbolic sizes, which are carried but not computed with")
+        c.why_unknown(f"the input {c.inp.text()} has symbolic sizes: the MACs depend on them")
 
 
 CONV_SIG = ("in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, "
@@ -174,6 +175,9 @@ def exact_choice(c: Ctx, name: str, options: tuple) -> Optional[str]:
 def check_size(c: Ctx, s: Shape, axis: int, expected: Optional[int], what: str) -> bool:
     """SL105 when the input's size at `axis` is known and differs from the declared `what`."""
     got = dim_at(s, axis)
+    if c.inp is not None and expected is not None and symbolic.is_symbolic(got):
+        c.require(got, expected, f"{what} {expected}")
+        return True
     if c.inp is None or expected is None or not is_known(got) or got == expected:
         return True
     c.error("SL105", f"{c.rule.name} expects {what}={expected}, but the input {s.text()} has {got} there",
@@ -375,8 +379,15 @@ def conv_transpose_spatial(c: Ctx, nd: int, s: Shape, k, stride, dilation, pads,
     out_sp = []
     for i, L in enumerate(s.dims[-nd:]):
         label = AXES[nd][i]
-        if None in (k, stride, dilation, pads, opad) or not is_known(L):
+        if None in (k, stride, dilation, pads, opad) or not (is_known(L) or symbolic.is_symbolic(L)):
             out_sp.append(UNKNOWN)
+            continue
+        if not is_known(L):   # symbolic: the same formula as an expression, e.g. 2·H-4+4 = 2·H
+            o = symbolic.add(symbolic.mul(symbolic.sub(L, 1), stride[i]),
+                             -2 * pads[i] + dilation[i] * (k[i] - 1) + opad[i] + 1)
+            c.formula(label, f"{label}: ({L} − 1)·{stride[i]} − 2·{pads[i]} + {dilation[i]}·({k[i]} − 1) + "
+                             f"{opad[i]} + 1 = {dim_text(o)}")
+            out_sp.append(o)
             continue
         o = (L - 1) * stride[i] - 2 * pads[i] + dilation[i] * (k[i] - 1) + opad[i] + 1
         c.formula(label, f"{label}: ({L} − 1)·{stride[i]} − 2·{pads[i]} + {dilation[i]}·({k[i]} − 1) + {opad[i]} + 1 = {o}")
@@ -468,6 +479,8 @@ def linear_like(c: Ctx, fin: Optional[int], fout: Optional[int], bias) -> None:
         where = f" ({c.input_origin})" if c.input_origin else ""
         c.error("SL106", f"{c.rule.name} expects in_features={fin}, but {num(got)} features arrive{where}: "
                          f"input {s.text()}", related_to_input=True)
+    elif fin is not None and symbolic.is_symbolic(got):
+        c.require(got, fin, f"in_features {fin}")
     c.out = Shape.of(list(s.dims[:-1]) + [fout if fout is not None else UNKNOWN], s.open_rank)
     lead = lead_factor(s, 1)
     if fin is not None and fout is not None and lead is not None:
@@ -913,7 +926,7 @@ def flatten(c: Ctx) -> None:
     merged = s.dims[lo: hi + 1]
     n = 1
     for d in merged:
-        n = n * d if is_known(d) and is_known(n) else UNKNOWN
+        n = symbolic.mul(n, d)   # an int, or an expression of symbolic sizes, or "?"
     c.out = Shape.of(list(s.dims[:lo]) + [n] + list(s.dims[hi + 1:]))
     if len(merged) > 1:
         text = f"{prod_text(dim_text(d) for d in merged)} = {dim_text(n)}"
@@ -1321,6 +1334,12 @@ def pad_axis(c: Ctx, kind: str, dims: list, axis: int, label: str, lo: int, hi: 
     if kind == "circular" and not (lo <= d and hi <= d):
         c.error("SL109", f"{c.rule.name}: padding ({lo}, {hi}) wraps around more than once: at most the input size "
                          f"{d} on {label}", related_to_input=True)
+    elif kind == "circular" and min(lo, hi) < 0 < max(lo, hi) and max(lo, hi) > d + min(lo, hi):
+        # torch 2.13's _pad_circular crops first, then copies the wrap from the cropped tensor into its own
+        # output: a wrap wider than what is left overlaps and raises "unsupported operation"
+        c.error("SL109", f"{c.rule.name}: padding ({lo}, {hi}) wraps {max(lo, hi)} positions around what the "
+                         f"negative side leaves ({d} − {-min(lo, hi)} = {d + min(lo, hi)}) on {label}; torch "
+                         f"raises", related_to_input=True)
     o = d + lo + hi
     c.formula(label, f"{label}: {d} + {lo} + {hi} = {o}")
     # constant_pad_nd crops (narrow) with the negative pads before it adds the positive ones.
@@ -1347,3 +1366,38 @@ for _nd in (1, 2, 3):
 
 # Imported last: they register into CATALOG with the helpers above.
 from . import torch_attention, torch_extra, torch_recurrent  # noqa: E402,F401
+
+
+# ---------------------------------------------------------------- the model input a first layer implies
+
+def _int_arg(args: dict, name: str):
+    v = args.get(name)
+    return v if is_int(v) and v > 0 else UNKNOWN
+
+
+def _spatial_input(channels: str, nd: int):
+    # batched, as torchinfo and every tutorial run it: (N, C, *spatial), spatial sizes named as AXES
+    return lambda args: ["N", _int_arg(args, channels)] + list(AXES[nd])
+
+
+def _rnn_input(args: dict) -> list:
+    # torch/nn/modules/rnn.py: (L, N, H_in), or (N, L, H_in) with batch_first=True
+    feat = _int_arg(args, "input_size")
+    return ["N", "L", feat] if args.get("batch_first") is True else ["L", "N", feat]
+
+
+# Issue #17: a model given no input runs on the input its first layer takes, its unknown sizes symbolic
+# (N, H, W, ...): options["model_input"](bound constructor args) -> dims. Only layers whose accepted input
+# is one batched form: a BatchNorm1d (N, C) or (N, C, L), a pool (any channels) are left out.
+MODEL_INPUTS = {}
+for _nd in (1, 2, 3):
+    for _name in (f"Conv{_nd}d", f"ConvTranspose{_nd}d"):
+        MODEL_INPUTS[_name] = _spatial_input("in_channels", _nd)
+    if _nd > 1:
+        MODEL_INPUTS[f"BatchNorm{_nd}d"] = _spatial_input("num_features", _nd)
+MODEL_INPUTS["Linear"] = lambda args: ["N", _int_arg(args, "in_features")]
+MODEL_INPUTS["Embedding"] = lambda args: ["N", "L"]
+for _name in ("LSTM", "GRU", "RNN"):
+    MODEL_INPUTS[_name] = _rnn_input
+for _name, _fn in MODEL_INPUTS.items():
+    CATALOG[_name].options["model_input"] = _fn

@@ -83,6 +83,20 @@ class Interp:
         self.open_regions: list = []   # (frame, depth) of regions opened by an uncertain return/break/continue
         self.frames: list = []      # the running frames, outermost first (inspect.currentframe())
         self.speculating = False    # a function runs with unknown arguments nobody passed (models.py)
+        # issue #17: a model's input not given: the tensor its first layer gives a symbolic shape, that layer,
+        # and the equations the run puts on the symbolic sizes (inference.Equation)
+        self.placeholder = None
+        self.placeholder_by = None
+        self.equations: list = []
+
+    def add_equations(self, found, mod=None, span=None) -> None:
+        """(size, value, what[, code]) equations of a layer (Ctx.constraints) or an op (Op.constraints)."""
+        from ..inference import Equation
+        for c in found:
+            if len(self.equations) < 64:
+                code = c[3] if len(c) > 3 else "SL106"
+                self.equations.append(Equation(c[0], c[1], c[2], span if span is not None else
+                                               getattr(mod, "span", None), code, mod))
 
     # ================================================================== budget
     def tick(self, n: int = 1) -> None:

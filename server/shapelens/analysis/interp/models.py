@@ -19,6 +19,7 @@ import os
 import re
 from typing import Any, Optional
 
+from .. import inference
 from ..records import Diagnostic, LayerRecord, ModelRecord, Span, StepRecord
 from ..shapes import Shape
 from . import keras as K
@@ -366,7 +367,7 @@ class Unit:
             record.input_shape = inputs[0].shape if inputs and inputs[0] is not None else None
             record.input_source = source
             if mod.problem is None:
-                self._run(it, frame, mod, rec, inputs)
+                rec = self._run_and_infer(it, frame, mod, rec, inputs, names, record)
             else:
                 self.report(name_span or span, "SL002", "info",
                             f"{mod.problem.reason}, and no call in this file gives it: the layers and parameters "
@@ -376,11 +377,48 @@ class Unit:
         record.totals = model_totals(mod, record.layers)
         return record
 
-    def _run(self, it: Interp, frame: Frame, mod: M.Mod, rec: Recorder, inputs: list) -> None:
+    def _run_and_infer(self, it: Interp, frame: Frame, mod: M.Mod, rec: Recorder, inputs: list, names: dict,
+                       record: ModelRecord) -> Recorder:
+        """Run the model; with no input, on the input its first layer takes, unknown sizes symbolic (issue #17),
+        then, where its layers' equations fix those sizes, again on the solved input."""
+        placeholder = None if inputs else Tensor(None, "the input shape is unknown (give the model one, e.g. "
+                                                       "`# shapelens: input=(1, 3, 224, 224)`)")
+        first_diag = len(self.diagnostics)
+        self._run(it, frame, mod, rec, inputs or [placeholder], placeholder)
+        if placeholder is None or placeholder.shape is None:
+            return rec
+        record.input_shape = placeholder.shape
+        by = it.placeholder_by
+        path = rec.name_of(by)
+        first = f"layer {path}" if path.isdigit() else (path or "the first layer")
+        free = [d for d in placeholder.shape.dims[1:] if isinstance(d, str) and d.isidentifier()]
+        record.input_source = f"what {first} ({by.rule.name}) takes; " + (
+            f"{', '.join(free)} symbolic" if free else "the batch N symbolic")
+        equations = list(it.equations)
+        for e in equations:   # "fc1 (Linear)'s in_features 9216"
+            if e.mod is not None and getattr(e.mod, "rule", None) is not None:
+                who = rec.name_of(e.mod)
+                e.what = f"{who} ({e.mod.rule.name})'s {e.what}" if who else f"{e.mod.rule.name}'s {e.what}"
+        found = inference.solve(equations, free, _symbolic_sizes(rec))
+        if isinstance(found, inference.NoSolution):
+            e = found.equation
+            self.report(e.span, e.code, "error", found.message())
+            return rec
+        if found is None:
+            return rec
+        del self.diagnostics[first_diag:]   # the run on the solved input says it all again
+        solved = Shape.of([found.env.get(d, d) if isinstance(d, str) else d for d in placeholder.shape.dims])
+        rec = Recorder(mod, names)
+        self._run(it, frame, mod, rec, [Tensor(solved)], None)
+        record.input_shape = solved
+        record.input_source = found.note()
+        return rec
+
+    def _run(self, it: Interp, frame: Frame, mod: M.Mod, rec: Recorder, inputs: list, placeholder=None) -> None:
         it.recorder = rec
+        it.placeholder, it.placeholder_by, it.equations = placeholder, None, []
         try:
-            args = list(inputs) if inputs else [Tensor(None, "the input shape is unknown (give the model one, "
-                                                             "e.g. `# shapelens: input=(1, 3, 224, 224)`)")]
+            args = list(inputs)
             if mod.cls is not None:
                 args = _forward_arguments(mod, args)
             it.call(mod, args, {}, None, frame)
@@ -391,6 +429,7 @@ class Unit:
                                                    f"point are not shown")
         finally:
             it.recorder = None
+            it.placeholder = None
 
     # ------------------------------------------------------------------ inputs
     def inputs(self, it: Interp, frame: Frame, mod: M.Mod, name_span, line, origin) -> tuple:
@@ -986,6 +1025,18 @@ def _dedupe(diags: list) -> list:
 
 
 REFLECTIVE = "<reflective>"   # in a unit's deps: it reached the file's own module object
+
+
+def _symbolic_sizes(rec: Recorder) -> list:
+    """Every symbolic size the run made (layers' outputs and steps): a solved input keeps each ≥ 1."""
+    out = []
+    shapes = [ctx.out for ctx, _, _ in rec.first.values()]
+    for step in rec.steps.values():
+        shapes += step.output_shapes
+    for s in shapes:
+        if isinstance(s, Shape):
+            out += [d for d in s.dims if isinstance(d, str) and len(out) < 4000]
+    return out
 
 
 def _tensors_in(value, depth: int = 0) -> list:

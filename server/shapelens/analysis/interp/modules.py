@@ -194,6 +194,8 @@ def run_rule(it, mod: Mod, x: Optional[Tensor], call: dict, is_first: bool = Tru
     rule = mod.rule
     bound = bind(rule.signature, [clean(v) for v in mod.args], {k: clean(v) for k, v in mod.kwargs.items()},
                  mod.star)
+    if x is not None and x.shape is None and x is it.placeholder:
+        _give_model_input(it, mod, x, bound.values)
     ctx = Ctx(rule, bound.values, bound.given, x.shape if x is not None else None, mod.framework, is_first,
               x.origin if x is not None else "")
     ctx.extra = bound.extra_kwargs
@@ -215,7 +217,24 @@ def run_rule(it, mod: Mod, x: Optional[Tensor], call: dict, is_first: bool = Tru
         ctx.out = None
         ctx.trainable = ctx.non_trainable = ctx.macs = None
         ctx.why_unknown(f"internal error in the {rule.name} rule: {type(e).__name__}: {e}")
+    if ctx.constraints and it.recorder is not None:
+        it.add_equations(ctx.constraints, mod)
     return ctx
+
+
+def _give_model_input(it, mod: Mod, x: Tensor, args: dict) -> None:
+    """The model's input, unknown so far, reaches its first layer: it becomes the input that layer takes,
+    the unknown sizes symbolic ((N, 1, H, W) for Conv2d(1, ...)): issue #17."""
+    make = mod.rule.options.get("model_input")
+    if make is None:
+        return
+    try:
+        dims = make(args)
+    except Exception:  # noqa: BLE001 - arguments of any type; no input then
+        return
+    x.shape = Shape.of(dims)
+    x.reason = ""
+    it.placeholder_by = mod
 
 
 def call_args(rule, args: list, kwargs: dict) -> tuple:

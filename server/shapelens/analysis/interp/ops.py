@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Optional
 
+from .. import symbolic
 from ..shapes import UNKNOWN, Shape, dim_text, is_known
 
 
@@ -22,6 +23,7 @@ class Op:
     error: str = ""
     reason: str = ""      # why the shape is unknown
     origin: str = ""      # how the last dimension came about (for a later Linear's message)
+    constraints: tuple = ()   # (size, value, what): equations on symbolic input sizes, as Ctx.constraints
 
 
 def unknown(reason: str) -> Op:
@@ -84,6 +86,9 @@ def view(s: Shape, sizes: list, op: str = "view") -> Op:
                       reason=f"the {op} does not fit the input")
         return Op(Shape.of(target), text=f"{op}: {s.text()} → {_tuple_text(target)}")
     index = target.index(-1)
+    batch_kept = _view_keeps_batch(s, target, index, op)
+    if batch_kept is not None:
+        return batch_kept
     if uin or uout or any(sout[k] > sin[k] for k in sout):
         missing = "the input has a size known only at run time" if uin or uout else "the sizes are symbolic"
         return Op(Shape.of([UNKNOWN if x == -1 else x for x in target]), reason=f"{op}'s -1 is unknown: {missing}")
@@ -116,6 +121,28 @@ def view(s: Shape, sizes: list, op: str = "view") -> Op:
     return Op(Shape.of(out), text=text, reason=why, origin=origin)
 
 
+def _view_keeps_batch(s: Shape, target: list, index: int, op: str) -> Optional[Op]:
+    """`x.view(-1, 16 * 5 * 5)` on (N, 16, (H-12)//4, (W-12)//4): the -1 is the batch N, and the view
+    fits only where 16·((H-12)//4)·((W-12)//4) = 400 — an equation for the input's sizes. Only for a -1 in
+    front of known sizes, on an input whose first dim is a bare symbol (the batch) and whose other sizes
+    are symbolic expressions; None otherwise (the general rule applies)."""
+    if index != 0 or not s.dims or not (isinstance(s.dims[0], str) and s.dims[0].isidentifier()):
+        return None
+    rest, tail = target[1:], list(s.dims[1:])
+    if not rest or not all(is_known(x) for x in rest) or not any(symbolic.is_symbolic(d) for d in tail):
+        return None
+    want = math.prod(rest)
+    have = 1
+    for d in tail:
+        have = symbolic.mul(have, d)
+    if not symbolic.is_symbolic(have) or symbolic.symbols(have) & {s.dims[0]}:
+        return None
+    out = [s.dims[0]] + list(rest)
+    return Op(Shape.of(out), text=f"{op}: -1 = {s.dims[0]} where {dim_text(have)} = {want}",
+              origin=f"{dim_text(have)} = {want} after {op} of {s.text()}",
+              constraints=((have, want, f"{op}({_tuple_text(target)[1:-1]})"),))
+
+
 def _tuple_text(sizes) -> str:
     return "(" + ", ".join(dim_text(x) for x in sizes) + ("," if len(sizes) == 1 else "") + ")"
 
@@ -131,8 +158,9 @@ def flatten(s: Shape, start: int, end: int, op: str = "flatten") -> Op:
         return Op(None, error=f"{op}(start_dim={start}, end_dim={end}) does not fit the {r}-D input {s.text()}",
                   reason=f"the {op} does not fit the input")
     merged = s.dims[lo: hi + 1]
-    k, syms, unk = factors(merged)
-    n = k if not syms and not unk else (merged[0] if len(merged) == 1 else UNKNOWN)
+    n = 1
+    for d in merged:
+        n = symbolic.mul(n, d)   # an int, an expression of symbolic sizes, or "?"
     out = Shape.of(list(s.dims[:lo]) + [n] + list(s.dims[hi + 1:]))
     text = f"{_numel_text(merged)} = {dim_text(n)}"
     origin = f"{text} after {op} of {s.text()}" if hi == r - 1 and len(merged) > 1 else ""
@@ -243,7 +271,9 @@ def cat(shapes: list, dim: int, op: str = "cat") -> Op:
             return Op(None, error=f"{op}: sizes of tensors must match except in dimension {d}: {shapes[0].text()} "
                                   f"and {s.text()} differ in dimension {bad}", reason="the shapes differ")
     sizes = [s[d] for s in shapes]
-    total = sum(sizes) if all(is_known(x) for x in sizes) else UNKNOWN
+    total = 0
+    for x in sizes:
+        total = symbolic.add(total, x)
     dims = list(shapes[0].dims)
     dims[d] = total
     text = f"{op} on dim {d}: " + " + ".join(dim_text(x) for x in sizes) + f" = {dim_text(total)}"

@@ -216,6 +216,8 @@ def from_op(it, node, frame, op: ops.Op, inputs: list, what: str) -> Tensor:
             reporting(it, inputs):
         report_info(it, frame, node, f"{what}: {reason}; the shape is unknown from here on (shown as ?)")
     producer = (frame.code.span(node), f"{what} produces {op.shape.text() if op.shape else '?'}")
+    if op.constraints and it.recorder is not None:
+        it.add_equations(op.constraints, span=it.anchor() if frame.code.external is not None else producer[0])
     return result(it, Tensor(op.shape, reason, op.origin, producer), inputs)
 
 
