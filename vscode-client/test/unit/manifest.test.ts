@@ -28,13 +28,22 @@ test("the configuration section mirrors the server settings and their defaults",
     "shapelens.inlayHints.showMacs": DEFAULT_SETTINGS.inlayHints.showMacs,
     "shapelens.defaultTorchInput": DEFAULT_SETTINGS.defaultTorchInput,
     "shapelens.ignore": DEFAULT_SETTINGS.ignore,
+    // read by the server only (workspace/configuration answers the whole section): the server's defaults,
+    // lsp_format.HintConfig / Settings (tests/test_lsp_format.py checks every key the server reads)
+    "shapelens.inlayHints.showSteps": true,
+    "shapelens.select": [],
+    "shapelens.extendSelect": [],
   };
   for (const [key, value] of Object.entries(expected)) {
     assert.ok(props[key], `${key} is declared`);
     assert.deepEqual(props[key].default, value, `${key} default`);
     assert.ok(props[key].description || props[key].markdownDescription, `${key} has a description`);
   }
-  assert.equal(props["shapelens.ignore"].type, "array");
+  for (const key of ["shapelens.ignore", "shapelens.select", "shapelens.extendSelect"]) {
+    assert.equal(props[key].type, "array", `${key} is a list of codes`);
+    assert.equal(props[key].items.type, "string");
+  }
+  assert.equal(props["shapelens.inlayHints.showSteps"].type, "boolean");
   assert.deepEqual(props["shapelens.importStrategy"].enum, ["useBundled", "fromEnvironment"]);
 });
 
