@@ -196,18 +196,66 @@ def count(n: Optional[int]) -> str:
     return "?" if n is None else f"{n:,}"
 
 
-def expected_hints(path: Path, encoding: str, data: Optional[dict] = None) -> set[tuple[int, int, str]]:
-    """(line, character, label) of every hint, derived from the CLI's JSON."""
+def one_label(values: list[str]) -> str:
+    """Several values at one place, as the server is to merge them: the distinct ones in first-seen order,
+    `a`, `a | b`, or `first | … | last (k shapes)`."""
+    distinct: list[str] = []
+    for v in values:
+        if v not in distinct:
+            distinct.append(v)
+    if len(distinct) <= 2:
+        return " | ".join(distinct)
+    return f"{distinct[0]} | … | {distinct[-1]} ({len(distinct)} shapes)"
+
+
+def count_span(values: list[Optional[int]], fmt: Callable[[int], str]) -> str:
+    """Counts at one place: the one value, or `smallest–largest`; `?` for unknown ones."""
+    known = sorted(set(v for v in values if v is not None))
+    parts = [fmt(known[0]) if len(known) == 1 else f"{fmt(known[0])}–{fmt(known[-1])}"] if known else []
+    if None in values:
+        parts.append("?")
+    return " | ".join(parts)
+
+
+def layer_label(layers: list[dict]) -> str:
+    """The hint of every layer whose call ends at one place (default settings: shape and parameters). Over
+    60 characters, a range of parameters is written in K/M."""
+    params = [layer["params"] for layer in layers]
+    shapes = one_label([shape_str(layer["output_shape"]) for layer in layers])
+    if all(p == 0 for p in params):
+        return shapes
+    label = f"{shapes} · {count_span(params, count)}"
+    if len(label) > 60 and len(set(p for p in params if p is not None)) > 1:
+        label = f"{shapes} · {count_span(params, compact)}"
+    return label
+
+
+def expected_hints(path: Path, encoding: str, data: Optional[dict] = None,
+                   steps: bool = True) -> set[tuple[int, int, str]]:
+    """(line, character, label) of every hint, derived from the CLI's JSON: the model's total at the end of
+    its line; one hint per place where layer calls end (all the layers ending there, of every model);
+    one per place where statements that make a tensor end (their distinct shapes, of every model), unless
+    a layer hint is on that line."""
     text = path.read_text(encoding="utf-8")
     out = set()
-    for model in (data or summary_json(path))["models"]:
+    layers: dict[tuple[int, int], list[dict]] = {}
+    made: dict[tuple[int, int], list[str]] = {}
+    models = (data or summary_json(path))["models"]
+    for model in models:
         out.add((*eol(text, model["line"], encoding),
                  f"{count(model['total_params'])} params · {compact(model['total_macs'])} MACs"))
         for layer in model["layers"]:
-            label = shape_str(layer["output_shape"])
-            if layer["params"] != 0:
-                label += " · " + count(layer["params"])
-            out.add((*lsp_pos(text, layer["end_line"], layer["end_col"], encoding), label))
+            layers.setdefault((layer["end_line"], layer["end_col"]), []).append(layer)
+    for (line, col), group in layers.items():
+        out.add((*lsp_pos(text, line, col, encoding), layer_label(group)))
+    layer_lines = {line for line, _ in layers}
+    for model in models if steps else ():
+        for step in model["steps"]:
+            if step["end_line"] not in layer_lines:
+                shapes = step["output_shapes"] or [step["output_shape"]]
+                made.setdefault((step["end_line"], step["end_col"]), []).extend(map(shape_str, shapes))
+    for (line, col), shapes in made.items():
+        out.add((*lsp_pos(text, line, col, encoding), one_label(shapes)))
     return out
 
 

@@ -5,6 +5,9 @@ from the functions under test.
 """
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from shapelens.analysis.engine import analyze_source
@@ -12,10 +15,12 @@ from shapelens.analysis.records import LayerRecord, ModelRecord, Span
 from shapelens.analysis.shapes import Shape
 from shapelens.lsp_format import (
     HintConfig,
+    HintGroups,
     LineIndex,
     Settings,
     apply_change,
     code_lens_title,
+    count_range,
     diagnostic_href,
     filter_diagnostics,
     fmt_bytes,
@@ -24,13 +29,21 @@ from shapelens.lsp_format import (
     hint_line,
     layer_at,
     layer_hint_label,
+    layer_group,
     layer_markdown,
+    layers_at,
+    layers_hint_label,
+    layers_markdown,
+    merge_values,
     model_at,
     model_hint_label,
     model_markdown,
     parse_input_shape,
     parse_settings,
     severity_number,
+    steps_at,
+    steps_hint_label,
+    steps_markdown,
 )
 
 TORCH = """\
@@ -293,3 +306,219 @@ def test_layer_and_model_lookup(torch_model):
     assert model_at([torch_model], name.line, len("model = nn.Seq")) is torch_model  # on the call itself
     assert model_at([torch_model], conv.span.line, conv.span.col) is None
     assert hint_line(torch_model) == 4
+
+
+# ---------------------------------------------------------------------- one hint per place (issue #17)
+
+BLOCKS = """\
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, 3, padding=1)
+        self.act = nn.ReLU()
+
+    def forward(self, x):
+        return self.act(self.conv(x))
+
+
+class Net(nn.Module):  # shapelens: input=(1, 3, 8, 8)
+    def __init__(self):
+        super().__init__()
+        self.a = Block(3, 4)
+        self.b = Block(4, 4)
+        self.c = Block(4, 8)
+
+    def forward(self, x):
+        x = self.a(x)
+        x = self.b(x)
+        return self.c(x)
+"""
+# padding 1, kernel 3: 8 → 8. conv params (3·3·cin + 1)·cout: a 28·4 = 112, b 37·4 = 148, c 37·8 = 296;
+# MACs 8·8·cout · 3·3·cin: a 256·27 = 6,912, b 256·36 = 9,216, c 512·36 = 18,432.
+# Block.forward (line 11) runs 3 times: (1, 4, 8, 8) twice, then (1, 8, 8, 8).
+
+WIDE = BLOCKS.replace("input=(1, 3, 8, 8)", "input=(1, 3, 32, 32)").replace(
+    "        self.c = Block(4, 8)\n",
+    "        self.c = Block(4, 64)\n        self.d = Block(64, 128)\n        self.e = Block(128, 256)\n").replace(
+    "        return self.c(x)\n", "        x = self.c(x)\n        x = self.d(x)\n        return self.e(x)\n")
+# convs 3→4, 4→4, 4→64, 64→128, 128→256 at 32x32: 5 outputs, 4 distinct shapes (a and b agree); params
+# 112, 148, (36 + 1)·64 = 2,368, (576 + 1)·128 = 73,856, (1152 + 1)·256 = 295,168.
+
+
+def _line(src: str, needle: str) -> int:
+    return next(i for i, row in enumerate(src.split("\n"), 1) if needle in row)
+
+
+def _group(models, groups: dict, line: int) -> list:
+    (key,) = [k for k in groups if k[0] == line]
+    return [(models[m], i) for m, i in groups[key]]
+
+
+def test_merge_values_and_count_range():
+    assert merge_values([]) == "?"
+    assert merge_values(["(1, 4)"] * 3) == "(1, 4)"
+    assert merge_values(["a", "b", "a"]) == "a | b"
+    assert merge_values(["a", "b", "c", "b", "d"]) == "a | … | d (4 shapes)"
+    assert count_range([832]) == "832"
+    assert count_range([2_304, 4_608, 2_304]) == "2,304–4,608"
+    assert count_range([None, None]) == "?"
+    assert count_range([None, 832]) == "832 | ?"
+    assert count_range([2_304, 36_864], fmt_compact) == "2.3K–36.9K"
+
+
+def test_a_block_class_line_is_one_hint():
+    (m,) = analyze_source(BLOCKS, "blocks.py").models
+    groups = HintGroups([m])
+    conv = [m.layers[i] for _, i in _group([m], groups.layers, _line(BLOCKS, "self.conv = "))]
+    act = [m.layers[i] for _, i in _group([m], groups.layers, _line(BLOCKS, "self.act = "))]
+    assert [l.path for l in conv] == ["a.conv", "b.conv", "c.conv"] and len(groups.layers) == 2
+    assert layers_hint_label(conv) == "(1, 4, 8, 8) | (1, 8, 8, 8) · 112–296"
+    assert layers_hint_label(act) == "(1, 4, 8, 8) | (1, 8, 8, 8)"                      # parameter-free
+    assert layers_hint_label(conv, HintConfig(show_macs=True)) == \
+        "(1, 4, 8, 8) | (1, 8, 8, 8) · 112–296 · 6.9K–18.4K MACs"
+    assert layers_hint_label(conv, HintConfig(show_shapes=False)) == "112–296"
+    assert layers_hint_label(act, HintConfig(show_shapes=False)) is None
+    assert layers_hint_label(conv[:1]) == layer_hint_label(conv[0]) == "(1, 4, 8, 8) · 112"
+    md = layers_markdown([(m, m.layers.index(l), l) for l in conv])
+    assert "this call makes 3 modules in `Net`" in md
+    assert "| (1, 4, 8, 8) | 112 | 6,912 | 1 | `a.conv` |" in md
+    assert "| (1, 4, 8, 8) | 148 | 9,216 | 1 | `b.conv` |" in md
+    assert "| (1, 8, 8, 8) | 296 | 18,432 | 1 | `c.conv` |" in md
+    assert "(3·3·3 + 1)·4 = 112" in md                       # the first one's formulas
+    md = layers_markdown([(m, m.layers.index(l), l) for l in act])
+    assert "| (1, 4, 8, 8) | 0 | 0 | 2 | `a.act`, `b.act` |" in md
+
+
+def test_a_long_merged_label_writes_its_parameter_range_in_k():
+    (m,) = analyze_source(WIDE, "wide.py").models
+    groups = HintGroups([m])
+    conv = [m.layers[i] for _, i in _group([m], groups.layers, _line(WIDE, "self.conv = "))]
+    assert [l.params for l in conv] == [112, 148, 2_368, 73_856, 295_168]
+    exact = "(1, 4, 32, 32) | … | (1, 256, 32, 32) (4 shapes) · 112–295,168"
+    assert len(exact) > 60
+    assert layers_hint_label(conv) == "(1, 4, 32, 32) | … | (1, 256, 32, 32) (4 shapes) · 112–295.2K"
+    assert layers_hint_label(conv[:3]) == "(1, 4, 32, 32) | (1, 64, 32, 32) · 112–2,368"       # short: exact
+
+
+def test_step_hints_and_their_markdown():
+    (m,) = analyze_source(BLOCKS, "blocks.py").models
+    groups = HintGroups([m])
+    line = _line(BLOCKS, "return self.act(self.conv(x))")
+    ((_, si),) = _group([m], groups.steps, line)
+    step = m.steps[si]
+    assert steps_hint_label([step]) == "(1, 4, 8, 8) | (1, 8, 8, 8)"
+    assert steps_hint_label([step], HintConfig(show_steps=False)) is None
+    assert steps_hint_label([step], HintConfig(show_shapes=False)) is None
+    md = steps_markdown([(m, step)])
+    assert f"**Line {line}** makes 2 different shapes in `Net`" in md
+    assert "- `(1, 4, 8, 8)`\n- `(1, 8, 8, 8)`" in md and "×3 in `Net`" in md
+    assert steps_at([m], line, 12) == [(m, step)]
+    first = _line(BLOCKS, "x = self.a(x)")
+    (found,) = steps_at([m], first, 10)
+    assert steps_markdown([found]) == f"**Line {first}** makes `(1, 4, 8, 8)` in `Net`"
+    assert steps_at([m], first, 1) == []                     # the indentation
+    # hovering a layer call: every module it makes
+    conv = _line(BLOCKS, "self.conv = ")
+    assert [l.path for _, _, l in layers_at([m], conv, 22)] == ["a.conv", "b.conv", "c.conv"]
+
+
+CONDITIONS = """\
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):  # shapelens: input=(2, 8)
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x):
+        x = self.fc(x)
+        if self.training:
+            y = x.unsqueeze(1)
+        a, b = x.split([3, 5], 1)
+        z = somewhere(x)
+        return x
+"""
+# split([3, 5], 1) of (2, 8): (2, 3) and (2, 5), two tensors per run; unsqueeze(1): (2, 1, 8) in training only.
+
+
+def test_step_markdown_conditions_tuples_and_unknowns():
+    (m,) = analyze_source(CONDITIONS, "c.py").models
+    steps = {s.span.line: s for s in m.steps}
+    cond = steps[_line(CONDITIONS, "y = x.unsqueeze(1)")]
+    md = steps_markdown([(m, cond)])
+    assert "`(2, 1, 8)`" in md and "only where a run-time condition holds" in md and "self.training" in md
+    split = steps[_line(CONDITIONS, "a, b = x.split")]
+    assert steps_hint_label([split]) == "(2, 3) | (2, 5)"
+    assert "2 tensors per run" in steps_markdown([(m, split)])
+    unknown = steps[_line(CONDITIONS, "z = somewhere(x)")]
+    assert steps_hint_label([unknown]) == "?"
+    md = steps_markdown([(m, unknown)])
+    assert "**Unknown (?)**" in md and "somewhere" in md
+
+
+TWO_KERAS = """\
+import keras
+from keras import layers
+
+inp = keras.Input(shape=(8,))
+h = layers.Dense(4)(inp)
+out = layers.Dense(2)(h)
+a = keras.Model(inp, out)
+b = keras.Model(inp, h)
+"""
+# Dense(4) on 8 features: (None, 4), (8 + 1)·4 = 36; Dense(2): (None, 2), (4 + 1)·2 = 10.
+
+
+def test_groups_span_models_and_leave_layer_lines_to_the_layer():
+    models = analyze_source(TWO_KERAS, "k.py").models
+    assert [m.name for m in models] == ["a", "b"]
+    groups = HintGroups(models)
+    dense4 = _group(models, groups.layers, 5)
+    assert [m.name for m, _ in dense4] == ["a", "b"]                   # both models' Dense(4): one hint
+    assert layers_hint_label([m.layers[i] for m, i in dense4]) == "(None, 4) · 36"
+    assert sorted(line for line, _ in groups.steps) == [4]              # lines 5, 6: the layers' hints
+    ((m0, i0), *_) = dense4
+    md = layers_markdown(layer_group(models, models.index(m0), i0))
+    assert "`a` (1), `b` (1)" in md and "`a: " in md and "`b: " in md
+    (inputs,) = [[(models[m], models[m].steps[i]) for m, i in g] for g in groups.steps.values()]
+    assert {m.name for m, _ in inputs} == {"a", "b"}
+    assert steps_hint_label([s for _, s in inputs]) == "(None, 8)"
+    assert "in `a`, `b`" in steps_markdown(inputs)
+
+
+# ---------------------------------------------------------------------- the VS Code settings
+
+class _Asked(dict):
+    """A settings dict that records every key parse_settings asks for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list = []
+
+    def __contains__(self, key) -> bool:
+        self.asked.append(key)
+        return False
+
+
+def test_every_server_setting_is_declared_for_vscode():
+    """Each key parse_settings reads is declared in vscode-client/package.json (`shapelens.<key>`) with the
+    server's own default, and a value other than the default changes the server's settings."""
+    asked = _Asked()
+    parse_settings(asked)
+    keys = list(dict.fromkeys(asked.asked))
+    assert {"inlayHints.showSteps", "select", "extendSelect", "ignore"} <= set(keys)
+    manifest = json.loads((Path(__file__).resolve().parents[1] / "vscode-client" / "package.json").read_text())
+    props = manifest["contributes"]["configuration"]["properties"]
+    other = {"boolean": None, "array": ["SL201"], "string": "(1, 3)"}
+    for key in keys:
+        prop = props.get(f"shapelens.{key}")
+        assert prop is not None, f"shapelens.{key} is not declared"
+        assert prop.get("description") or prop.get("markdownDescription"), key
+        assert parse_settings({key: prop["default"]}) == Settings(), f"{key}: the declared default is the server's"
+        changed = (not prop["default"]) if prop["type"] == "boolean" else other[prop["type"]]
+        assert parse_settings({key: changed}) != Settings(), f"{key}: the server reads it"

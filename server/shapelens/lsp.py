@@ -16,6 +16,11 @@ LSP types. Layout:
   text's. A didOpen or didChange starts the analysis of the new text at once when the child is idle
   (prefetch): the inlay-hint request that follows a keystroke finds it under way. The child sends only the records that changed (worker.py), so consecutive analyses share
   their unchanged records in memory too.
+- Inlay hints: one per place (lsp_format.HintGroups): the layer records whose calls end at the same
+  position — a block class's `self.conv1 = ...` made once per block, a line two models share — are one
+  hint with a merged label, and so are the steps (statements of forward() / call() that make a tensor);
+  a step on a line with a layer hint is left to the layer. A hint's `data` names its first record (the
+  resolve finds the others); its tooltip lists them all.
 - `shapelens/status` (a custom request) reports documents, analysis counts and the negotiated
   encoding, for tests and debugging.
 - Every handler is wrapped: an internal error is logged (log file, and window/logMessage at the Log
@@ -49,6 +54,7 @@ from . import __version__
 from .analysis.records import Diagnostic, FileResult, Span
 from .lsp_format import (
     HintConfig,
+    HintGroups,
     LineIndex,
     Settings,
     apply_change,
@@ -58,9 +64,10 @@ from .lsp_format import (
     diagnostic_href,
     filter_diagnostics,
     hint_line,
-    layer_at,
-    layer_hint_label,
-    layer_markdown,
+    layer_group,
+    layers_at,
+    layers_hint_label,
+    layers_markdown,
     lens_span,
     model_at,
     model_hint_label,
@@ -68,6 +75,10 @@ from .lsp_format import (
     model_totals_markdown,
     parse_settings,
     severity_number,
+    step_group,
+    steps_at,
+    steps_hint_label,
+    steps_markdown,
 )
 from .lspfeatures.jsonrpc import SKIPPED, OneLineLogs, RobustProtocol, read_frame, strict_converter
 from .lspfeatures.worker import Worker
@@ -80,6 +91,8 @@ PER_DOCUMENT = 2                # analyses kept per document: its current text's
 CACHE_SIZE = 16                 # analyses kept in all
 RESOLVE_KEEP = 8                # the latest analyses whose inlay hints inlayHint/resolve can still fill
 STATUS_METHOD = "shapelens/status"
+STEP_DATA = -2                  # an inlay hint's data [serial, model, STEP_DATA - step]: a step's hint
+                                # ([serial, model, layer] a layer's, [serial, model, -1] the model's)
 _NOT_PUSHED = object()
 
 
@@ -753,29 +766,38 @@ def create_server(isolate: bool = True) -> ShapelensServer:
         if last >= len(index):
             last = 1 << 62
 
-        def add(pos: tuple[int, int], label: Optional[str], mi: int, li: int, tooltip: Callable[[], str]):
-            # (a layer list shared by two models would give the same hint twice: keep one)
+        def add(pos: tuple[int, int], label: Optional[str], data: list, tooltip: Callable[[], str]):
+            # (two models on one line would give the same total twice: keep one)
             if not label or (pos, label) in taken or not _in_range(pos, params.range):
                 return
             taken.add((pos, label))
             hint = {"position": {"line": pos[0], "character": pos[1]}, "label": label,
                     "kind": types.InlayHintKind.Type.value, "paddingLeft": True}
             if lazy:
-                hint["data"] = [entry.serial, mi, li]
+                hint["data"] = data
             else:
                 hint["tooltip"] = server.markup_json(tooltip())
             hints.append(hint)
 
-        for mi, model in enumerate(entry.result.models):
+        models = entry.result.models
+        for mi, model in enumerate(models):
             line = hint_line(model)
             if first <= line <= last:
-                add(index.end_of_line(line), model_hint_label(model, cfg), mi, -1,
+                add(index.end_of_line(line), model_hint_label(model, cfg), [entry.serial, mi, -1],
                     functools.partial(model_totals_markdown, model))
-            for li, layer in enumerate(model.layers):
-                span = layer.span
-                if first <= span.end_line <= last:
-                    add(index.position(span.end_line, span.end_col), layer_hint_label(layer, cfg), mi, li,
-                        functools.partial(layer_markdown, layer, model, li))
+        # one hint per place: every layer whose call ends there (a block class made N times, a line two
+        # models share), every step (statement) ending there; data names the first, resolve finds the rest
+        groups = HintGroups(models, first, last)
+        for (line, col), members in groups.layers.items():
+            found = [(models[m], i, models[m].layers[i]) for m, i in members]
+            add(index.position(line, col), layers_hint_label([f[2] for f in found], cfg),
+                [entry.serial, *members[0]], functools.partial(layers_markdown, found))
+        if cfg.show_steps and cfg.show_shapes:
+            for (line, col), members in groups.steps.items():
+                found = [(models[m], models[m].steps[i]) for m, i in members]
+                mi, si = members[0]
+                add(index.position(line, col), steps_hint_label([f[1] for f in found], cfg),
+                    [entry.serial, mi, STEP_DATA - si], functools.partial(steps_markdown, found))
         hints.sort(key=lambda h: (h["position"]["line"], h["position"]["character"]))
         return hints
 
@@ -794,7 +816,11 @@ def create_server(isolate: bool = True) -> ShapelensServer:
         if data[2] == -1:
             hint.tooltip = server.markup(model_totals_markdown(model))
         elif 0 <= data[2] < len(model.layers):
-            hint.tooltip = server.markup(layer_markdown(model.layers[data[2]], model, data[2]))
+            hint.tooltip = server.markup(layers_markdown(layer_group(models, data[1], data[2])))
+        elif 0 <= STEP_DATA - data[2] < len(model.steps):
+            found = step_group(models, data[1], STEP_DATA - data[2])
+            if found:
+                hint.tooltip = server.markup(steps_markdown(found))
         return hint
 
     # ------------------------------------------------------------------ hover
@@ -810,17 +836,20 @@ def create_server(isolate: bool = True) -> ShapelensServer:
         if model is not None:
             span = model.name_span if model.name_span is not None else model.span
             return types.Hover(contents=server.markup(model_markdown(model)), range=server.lsp_range(entry, span))
-        found = layer_at(models, line1, col1)
-        if found is None:
-            block = block_at(models, line1, col1)
-            if block is None:
-                return None
+        found = layers_at(models, line1, col1)
+        if found:
+            return types.Hover(contents=server.markup(layers_markdown(found)),
+                               range=server.lsp_range(entry, found[0][2].span))
+        block = block_at(models, line1, col1)
+        if block is not None:
             model, b, made_here = block
             return types.Hover(contents=server.markup(block_markdown(b, model, made_here)),
                                range=server.lsp_range(entry, b.span))
-        model, i, layer = found
-        return types.Hover(contents=server.markup(layer_markdown(layer, model, i)),
-                           range=server.lsp_range(entry, layer.span))
+        steps = steps_at(models, line1, col1)
+        if steps:
+            return types.Hover(contents=server.markup(steps_markdown(steps)),
+                               range=server.lsp_range(entry, steps[0][1].span))
+        return None
 
     # ------------------------------------------------------------------ code lens
     @feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False), default=list)

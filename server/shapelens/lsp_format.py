@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any, Iterable, Optional, Sequence
 
-from .analysis.records import Diagnostic, LayerRecord, ModelRecord, Span
+from .analysis.records import Diagnostic, LayerRecord, ModelRecord, Span, StepRecord
 from .analysis.shapes import Shape
 from .summary import nested_rows, param_notes, trainable_flag
 
@@ -74,12 +74,15 @@ def shape_text(shape: Optional[Shape]) -> str:
 class HintConfig:
     """Which inlay hints to show (rust-analyzer style: one switch per part). show_shapes, show_params and
     show_macs pick the parts of each layer's hint; the model's total shows its parameters (show_params)
-    and always its MACs."""
+    and always its MACs. show_steps: the shape at the end of each statement of forward() / call() / a
+    functional builder that makes a tensor (a shape: off with show_shapes too). Unknown values print "?",
+    in step hints as in layer hints."""
 
     enabled: bool = True
     show_shapes: bool = True
     show_params: bool = True
     show_macs: bool = False
+    show_steps: bool = True
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,7 @@ def parse_settings(raw: Any) -> Settings:
         show_shapes=_bool(_get(raw, "inlayHints.showShapes"), d.show_shapes),
         show_params=_bool(_get(raw, "inlayHints.showParams"), d.show_params),
         show_macs=_bool(_get(raw, "inlayHints.showMacs"), d.show_macs),
+        show_steps=_bool(_get(raw, "inlayHints.showSteps"), d.show_steps),
     )
     return Settings(hints, parse_input_shape(_get(raw, "defaultTorchInput")), _codes(_get(raw, "ignore")),
                     _codes(_get(raw, "select")), _codes(_get(raw, "extendSelect")))
@@ -191,6 +195,121 @@ def layer_hint_label(layer: LayerRecord, cfg: HintConfig = HintConfig()) -> Opti
     if cfg.show_macs and (layer.macs is None or layer.macs != 0):
         parts.append(f"{fmt_compact(layer.macs)} MACs")
     return SEP.join(parts) or None
+
+
+MERGE_NOUN = "shapes"
+HINT_CHARS = 60   # a merged layer hint longer than this shows its parameter range in K/M (2.3K–36.9K)
+
+
+def merge_values(values: Iterable[str], noun: str = MERGE_NOUN) -> str:
+    """Several labels at one place as one short label, the distinct ones in first-seen order: `a`; two:
+    `a | b`; more: `a | … | z (k shapes)` (the first and the last; the tooltip lists every one)."""
+    distinct = list(dict.fromkeys(values))
+    if not distinct:
+        return "?"
+    if len(distinct) == 1:
+        return distinct[0]
+    if len(distinct) == 2:
+        return f"{distinct[0]} | {distinct[1]}"
+    return f"{distinct[0]} | … | {distinct[-1]} ({len(distinct)} {noun})"
+
+
+def count_range(values: Sequence[Optional[int]], fmt=fmt_count) -> str:
+    """Counts of several layers at one place: `832` (one value), `2,304–36,864` (the smallest and the
+    largest), `… | ?` when some are unknown, `?` when all are."""
+    known = sorted({v for v in values if v is not None})
+    parts = []
+    if known:
+        parts.append(fmt(known[0]) if len(known) == 1 else f"{fmt(known[0])}–{fmt(known[-1])}")
+    if len(known) == 0 or any(v is None for v in values):
+        parts.append("?")
+    return " | ".join(parts)
+
+
+def layers_hint_label(layers: Sequence[LayerRecord], cfg: HintConfig = HintConfig()) -> Optional[str]:
+    """The one hint of every layer whose call ends at the same place (a block class's `self.conv1 = ...`
+    made once per block; a line shared by two models): layer_hint_label when they all agree, else the
+    distinct shapes merged (merge_values) and the counts as ranges (count_range):
+    `(2, 16, 32, 32) | (2, 32, 16, 16) · 2,304–4,608`; when that is longer than HINT_CHARS, the
+    parameter range in K/M: `(2, 16, 32, 32) | … | (2, 64, 8, 8) (3 shapes) · 2.3K–36.9K`."""
+    if len(layers) == 1:
+        return layer_hint_label(layers[0], cfg)
+    params = [l.params for l in layers]
+    ranged = len({p for p in params if p is not None}) > 1
+    label = None
+    for fmt in (fmt_count, fmt_compact) if ranged else (fmt_count,):   # too long: the range in K/M
+        parts = []
+        if cfg.show_shapes:
+            parts.append(merge_values(shape_text(l.output_shape) for l in layers))
+        if cfg.show_params and any(p is None or p != 0 for p in params):
+            parts.append(count_range(params, fmt))
+        macs = [l.macs for l in layers]
+        if cfg.show_macs and any(m is None or m != 0 for m in macs):
+            parts.append(f"{count_range(macs, fmt_compact)} MACs")
+        label = SEP.join(parts) or None
+        if label is None or len(label) <= HINT_CHARS:
+            break
+    return label
+
+
+def step_shapes(step: StepRecord) -> list:
+    """The distinct shapes a step made (None: a tensor of unknown shape), at least one."""
+    return list(step.output_shapes) if step.output_shapes else [step.output_shape]
+
+
+def steps_hint_label(steps: Sequence[StepRecord], cfg: HintConfig = HintConfig()) -> Optional[str]:
+    """The shape(s) at the end of a statement of forward() / call() / a functional builder (and every
+    function of the file run by it): the distinct shapes of every run, of every model that runs it,
+    merged as merge_values merges them; unknown ones print `?`. None when step hints are off."""
+    if not (cfg.show_steps and cfg.show_shapes):
+        return None
+    return merge_values(shape_text(s) for step in steps for s in step_shapes(step))
+
+
+class HintGroups:
+    """Where a file's layer and step hints go, one hint per place: every layer record whose call ends at
+    the same (line, column) — in any model of the file — is one hint, and so is every step record. A
+    step whose hint line already has a layer hint (a Keras functional `x = layers.Conv2D(32, 3)(x)`) is
+    left to the layer's hint. Only the places on lines first..last (1-based) are gathered: a request for
+    the visible lines groups those alone (the scan of every record stays a comparison per record)."""
+
+    __slots__ = ("layers", "steps")
+
+    def __init__(self, models: Sequence[ModelRecord], first: int = -(1 << 62), last: int = 1 << 62) -> None:
+        self.layers: dict = {}   # (end_line, end_col) -> [(model index, layer index)], in record order
+        self.steps: dict = {}    # (end_line, end_col) -> [(model index, step index)]
+        layers, steps = self.layers, self.steps
+        for mi, model in enumerate(models):
+            for li, layer in enumerate(model.layers):
+                s = layer.span
+                if first <= s.end_line <= last:
+                    key = (s.end_line, s.end_col)
+                    if key in layers:
+                        layers[key].append((mi, li))
+                    else:
+                        layers[key] = [(mi, li)]
+        layer_lines = {line for line, _ in layers}
+        for mi, model in enumerate(models):
+            for si, step in enumerate(model.steps):
+                s = step.span
+                if first <= s.end_line <= last and s.end_line not in layer_lines:
+                    steps.setdefault((s.end_line, s.end_col), []).append((mi, si))
+
+
+def layer_group(models: Sequence[ModelRecord], mi: int, li: int) -> list:
+    """[(model, index, layer)] of the one hint that layer `li` of model `mi` is part of (HintGroups)."""
+    line = models[mi].layers[li].span.end_line
+    groups = HintGroups(models, line, line)
+    s = models[mi].layers[li].span
+    return [(models[m], i, models[m].layers[i]) for m, i in groups.layers.get((s.end_line, s.end_col), ())]
+
+
+def step_group(models: Sequence[ModelRecord], mi: int, si: int) -> list:
+    """[(model, step)] of the one hint that step `si` of model `mi` is part of; [] when its line is left to a
+    layer's hint."""
+    s = models[mi].steps[si].span
+    groups = HintGroups(models, s.end_line, s.end_line)
+    return [(models[m], models[m].steps[i]) for m, i in groups.steps.get((s.end_line, s.end_col), ())]
 
 
 def _total(model: ModelRecord) -> Optional[int]:
@@ -372,6 +491,109 @@ def block_markdown(block: LayerRecord, model: ModelRecord, also: Sequence[LayerR
     return "\n".join(out)
 
 
+LIST_MAX = 8   # module paths named per row of a merged hint's table
+
+
+def _names(items: Sequence[str], limit: int = LIST_MAX) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def layers_markdown(found: Sequence[tuple]) -> str:
+    """Tooltip / hover of one layer hint made of several layer records (found: [(model, index, layer)],
+    calls ending at one place: a block class's `self.conv1 = ...` once per block, a line two models
+    share): each distinct (output shape, parameters, MACs) with how many modules have it and their paths
+    (`layer1.0.conv1`), then the first one's formulas. One record: layer_markdown."""
+    if len(found) == 1:
+        model, i, layer = found[0]
+        return layer_markdown(layer, model, i)
+    names = list(dict.fromkeys(m.name for m, _, _ in found))
+    several = len(names) > 1
+    types = list(dict.fromkeys(l.type for _, _, l in found))
+    groups: dict = {}
+    for model, _, layer in found:
+        key = (layer.type, shape_text(layer.output_shape), layer.params, layer.macs)
+        path = layer.path or layer.name or layer.type
+        groups.setdefault(key, []).append(_code(f"{model.name}: {path}" if several else path))
+    if several:
+        per_model = {n: sum(1 for m, _, _ in found if m.name == n) for n in names}
+        where = ", ".join(f"{_code(n)} ({k})" for n, k in per_model.items())
+        title = f"**{'/'.join(types)}** — this call's modules in {where}"
+    else:
+        title = f"**{'/'.join(types)}** — this call makes {len(found)} modules in {_code(names[0])}"
+    out = [title, ""]
+    if len(groups) == 1:
+        out.append(f"Each: output {_code(shape_text(found[0][2].output_shape))}, "
+                   f"{fmt_count(found[0][2].params)} params — {_names(next(iter(groups.values())))}")
+    else:
+        out.append(f"{len(groups)} different results:")
+        out += ["", "| output shape | params | MACs | × | modules |", "|---|--:|--:|--:|---|"]
+        for (_, shape, params, macs), paths in groups.items():
+            out.append(f"| {_md_escape_cell(shape)} | {fmt_count(params)} | {fmt_count(macs)} | {len(paths)} | "
+                       f"{_md_escape_cell(_names(paths))} |")
+    model, i, layer = found[0]
+    first = layer.path or layer.name or layer.type
+    out += ["", "---", "", f"The first, {_code(first)}:", "", layer_markdown(layer, model, i)]
+    return "\n".join(out)
+
+
+def steps_markdown(found: Sequence[tuple]) -> str:
+    """Tooltip / hover of a statement that makes a tensor (found: [(model, step)], the same statement in
+    every model that runs it): each distinct shape (a block class used N times, a loop: one per shape),
+    the shapes made only under a run-time condition, how often the statement ran, the tensors per run (a
+    tuple of outputs), and why a shape is unknown."""
+    names = list(dict.fromkeys(m.name for m, _ in found))
+    several = len(names) > 1
+    shapes: dict = {}    # shape text -> {"models": [names], "where": [conditions; "" for none]}
+    reasons: list = []
+    notes: list = []
+    for model, step in found:
+        wheres = list(step.only_where) + [""] * (len(step_shapes(step)) - len(step.only_where))
+        for shape, where in zip(step_shapes(step), wheres):
+            info = shapes.setdefault(shape_text(shape), {"models": [], "where": []})
+            if model.name not in info["models"]:
+                info["models"].append(model.name)
+            info["where"].append(where)
+        for r in step.unknown_reasons:
+            if r not in reasons:
+                reasons.append(r)
+        auto = f"{len(step_shapes(step))} shapes over {step.runs} runs"
+        if step.text and step.text != auto and step.text not in notes:
+            notes.append(step.text)
+    line = found[0][1].span.line
+    where_text = " in " + ", ".join(_code(n) for n in names)
+    if len(shapes) == 1:
+        out = [f"**Line {line}** makes {_code(next(iter(shapes)))}{where_text}"]
+    else:
+        out = [f"**Line {line}** makes {len(shapes)} different shapes{where_text}"]
+    rows, detailed = [], len(shapes) > 1
+    for text, info in shapes.items():
+        row = f"- {_code(text)}"
+        if several and len(info["models"]) < len(names):
+            row += " in " + ", ".join(_code(n) for n in info["models"])
+        conditions = list(dict.fromkeys(info["where"]))
+        if "" not in conditions:   # made on no path that always runs
+            row += " — only where a run-time condition holds: " + "; ".join(conditions)
+            detailed = True
+        rows.append(row)
+    if detailed:
+        out += [""] + rows
+    runs: dict = {}    # model -> times the statement ran (a statement and its own value: one count)
+    for model, step in found:
+        runs[model.name] = max(runs.get(model.name, 0), step.runs)
+    if any(n > 1 for n in runs.values()):
+        out += ["", "Ran " + ", ".join(f"×{n} in {_code(name)}" for name, n in runs.items())
+                + " (a module class used several times, a loop, or a function called more than once)"]
+    per_run = max(s.per_run for _, s in found)
+    if per_run > 1:
+        out += ["", f"{per_run} tensors per run (a tuple of outputs)"]
+    if notes:
+        out += ["", "**Note**", ""] + [f"- {_code(t)}" for t in notes]
+    if reasons:
+        out += ["", "**Unknown (?)**", ""] + [f"- {r}" for r in reasons]
+    return "\n".join(out)
+
+
 def diagnostic_href(code: str) -> str:
     return CODES_URL.format(anchor=code.lower())
 
@@ -534,6 +756,29 @@ def layer_at(models: Sequence[ModelRecord], line1: int, col1: int):
     return best
 
 
+def layers_at(models: Sequence[ModelRecord], line1: int, col1: int) -> list:
+    """Every layer record of the innermost layer call under (line, col), in every model: [(model, index,
+    layer)], several when the call made several modules (a block class used N times); [] for none."""
+    best = layer_at(models, line1, col1)
+    if best is None:
+        return []
+    span = best[2].span
+    return [(m, i, l) for m in models for i, l in enumerate(m.layers) if l.span == span]
+
+
+def steps_at(models: Sequence[ModelRecord], line1: int, col1: int) -> list:
+    """The innermost statement under (line, col) that makes a tensor: [(model, step)] of every model that
+    runs it; [] for none. Asked after the layers, blocks and models."""
+    best = None
+    for model in models:
+        for step in model.steps:
+            if span_contains(step.span, line1, col1) and (best is None or span_size(step.span) < span_size(best)):
+                best = step.span
+    if best is None:
+        return []
+    return [(m, s) for m in models for s in m.steps if s.span == best]
+
+
 def block_at(models: Sequence[ModelRecord], line1: int, col1: int):
     """The innermost module of modules whose call is under (line, col): (model, block, [every block made by
     that call]) or None. Asked after layer_at: a leaf inside the call wins."""
@@ -576,10 +821,10 @@ def lens_span(model: ModelRecord) -> Span:
 
 
 __all__ = [
-    "HintConfig", "Settings", "LineIndex", "apply_change", "block_at", "block_markdown", "code_lens_title",
-    "diagnostic_href",
-    "filter_diagnostics", "fmt_bytes", "fmt_compact", "fmt_count", "hint_line", "layer_at",
-    "layer_hint_label", "layer_markdown", "lens_span", "model_at", "model_hint_label", "model_markdown",
-    "model_totals_markdown", "parse_input_shape", "parse_settings", "severity_number", "shape_text",
-    "span_contains",
+    "HintConfig", "HintGroups", "Settings", "LineIndex", "apply_change", "block_at", "block_markdown",
+    "code_lens_title", "count_range", "diagnostic_href", "filter_diagnostics", "fmt_bytes", "fmt_compact",
+    "fmt_count", "hint_line", "layer_at", "layer_group", "layer_hint_label", "layer_markdown", "layers_at",
+    "layers_hint_label", "layers_markdown", "lens_span", "merge_values", "model_at", "model_hint_label",
+    "model_markdown", "model_totals_markdown", "parse_input_shape", "parse_settings", "severity_number",
+    "shape_text", "span_contains", "step_group", "step_shapes", "steps_at", "steps_hint_label", "steps_markdown",
 ]
