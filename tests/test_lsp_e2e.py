@@ -744,7 +744,7 @@ async def test_default_torch_input_setting(nvim: LanguageClient, tmp_path):
     path, uri = write(tmp_path, "noinput.py", text)
     open_doc(nvim, uri, text)
     labels = [h.label for h in await hints(nvim, uri, text)]
-    assert "(…, 8, ?, ?) · 224" in labels       # no input: unknown sizes show ?, never a guess
+    assert "(N, 8, H-2, W-2) · 224" in labels   # no input: the one Conv2d takes, unknown sizes symbolic
     try:
         await configure(nvim, {"defaultTorchInput": "(2, 3, 10, 10)"})
         labels = [h.label for h in await hints(nvim, uri, text)]
