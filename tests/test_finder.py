@@ -100,8 +100,8 @@ TORCH_SNIPPETS = {
         def make_classifier():
             hidden = 128
             return nn.Sequential(
-                nn.Linear(784, hidden),   # => (N, 128) 100,480
-                nn.Linear(hidden, 10),    # => (N, 10) 1,290
+                nn.Linear(784, hidden),   # => (…, 128) 100,480
+                nn.Linear(hidden, 10),    # => (…, 10) 1,290
             )
         # models: make_classifier()
     """,

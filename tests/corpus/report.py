@@ -52,6 +52,10 @@ if _SERVER not in sys.path:
     sys.path.insert(0, _SERVER)
 
 import truth as truth_mod  # noqa: E402
+try:
+    from shapelens.analysis import symbolic  # noqa: E402
+except ImportError:   # SHAPELENS_SERVER: a copy from before symbolic sizes
+    symbolic = None
 
 EXACT, UNKNOWN, WRONG, MISSING, EXTRA = "exact", "unknown", "wrong", "missing", "extra"
 
@@ -110,9 +114,41 @@ class ModelReport:
 
 # ----------------------------------------------------------------------------------------------------------
 
+# --no-input: the torch models' `# shapelens: input=` lines are removed before the analysis: shapelens runs
+# each model on the input its first layer takes, symbolic, or on the one it infers (issue #17). Symbolic
+# sizes are evaluated at the sizes the truth ran; an inferred input other than the truth's is reported.
+NO_INPUT = os.environ.get("SHAPELENS_REPORT_NO_INPUT") == "1"
+ENV: dict = {}   # symbol -> the truth's size, for the record being compared
+
+
 def analyze(path: pathlib.Path):
     from shapelens.analysis import analyze_source
-    return analyze_source(path.read_text(encoding="utf-8"), str(path))
+    text = path.read_text(encoding="utf-8")
+    if NO_INPUT and truth_mod.framework_of(path) == "torch":
+        lines = text.splitlines(keepends=True)
+        mark = next((i for i, ln in enumerate(lines) if ln.strip() == truth_mod.MARK.strip()), len(lines))
+        text = "".join(ln if i < mark or not truth_mod.DIRECTIVE_RE.search(ln) else "\n"
+                       for i, ln in enumerate(lines))
+    return analyze_source(text, str(path))
+
+
+def symbol_env(rec, truth_input) -> dict:
+    """The record's input symbols at the truth's input sizes, by position ((N, 1, H, W) vs (2, 1, 28, 28))."""
+    if rec.input_shape is None or not isinstance(truth_input, list) or \
+            not all(isinstance(x, int) for x in truth_input):
+        return {}
+    return {d: t for d, t in zip(rec.input_shape.dims, truth_input)
+            if isinstance(d, str) and d.isidentifier() and len(rec.input_shape.dims) == len(truth_input)}
+
+
+def inferred_other(rec, truth_input) -> str:
+    """With --no-input: the input shapelens inferred, when it is not the one the truth ran."""
+    if not NO_INPUT or not (rec.input_source or "").startswith("inference:") or not isinstance(truth_input, list):
+        return ""
+    dims = list(rec.input_shape.dims)
+    if len(dims) == len(truth_input) and all(isinstance(d, str) or d == t for d, t in zip(dims, truth_input)):
+        return ""
+    return f"inferred {rec.input_shape.text()}, the truth ran {tuple(truth_input)}"
 
 
 def _dims(shape) -> Optional[tuple]:
@@ -142,7 +178,17 @@ def compare_shape(sl_shape, truth_shape) -> tuple:
         if isinstance(d, str):
             if d == "?":
                 status = UNKNOWN
-            continue       # symbolic: matches any size
+                continue
+            # a symbolic size: its value with the input's symbols at the sizes the truth ran (issue #17);
+            # a bare name the truth did not give (a directive's own symbol) matches any size
+            v = symbolic.evaluate(d, ENV) if symbolic is not None else None
+            if v is None:
+                if hasattr(d, "poly"):
+                    status = UNKNOWN
+                continue
+            if v != td:
+                return WRONG, f"shape {sl_shape.text()} = {v} vs {tuple(truth_shape)}"
+            continue
         if isinstance(d, bool) or not isinstance(d, int):
             status = UNKNOWN
             continue
@@ -346,6 +392,12 @@ def compare_file(path: pathlib.Path, truth: dict) -> list:
             continue
         taken.add(id(rec))
         mr.record, mr.matched_by = rec.name, how
+        other = inferred_other(rec, t.get("input"))
+        if other:
+            mr.error = other
+            continue
+        ENV.clear()
+        ENV.update(symbol_env(rec, t.get("input")))
         if cf.framework == "torch":
             compare_torch(mr, t, rec)
         else:
@@ -459,7 +511,13 @@ def main(argv=None) -> int:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("-v", "--verbose", action="store_true", help="list every wrong number and false error")
     ap.add_argument("--jobs", type=int, default=2, help="processes for the truth and for the analysis")
+    ap.add_argument("--no-input", action="store_true",
+                    help="remove the torch models' input directives first (issue #17: symbolic / inferred inputs)")
     a = ap.parse_args(argv)
+    if a.no_input:
+        global NO_INPUT
+        NO_INPUT = True
+        os.environ["SHAPELENS_REPORT_NO_INPUT"] = "1"   # the analysis workers read it
     os.environ.setdefault("SHAPELENS_STRICT", "1")
     files = [pathlib.Path(f).resolve() for f in a.files] or truth_mod.corpus_files(a.root)
     t0 = time.time()

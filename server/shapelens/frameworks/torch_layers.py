@@ -1380,24 +1380,16 @@ def _spatial_input(channels: str, nd: int):
     return lambda args: ["N", _int_arg(args, channels)] + list(AXES[nd])
 
 
-def _rnn_input(args: dict) -> list:
-    # torch/nn/modules/rnn.py: (L, N, H_in), or (N, L, H_in) with batch_first=True
-    feat = _int_arg(args, "input_size")
-    return ["N", "L", feat] if args.get("batch_first") is True else ["L", "N", feat]
-
-
 # Issue #17: a model given no input runs on the input its first layer takes, its unknown sizes symbolic
-# (N, H, W, ...): options["model_input"](bound constructor args) -> dims. Only layers whose accepted input
-# is one batched form: a BatchNorm1d (N, C) or (N, C, L), a pool (any channels) are left out.
+# (N, H, W, ...): options["model_input"](bound constructor args) -> dims. Only layers that take one batched
+# form in practice, a convolution's (N, C, *spatial): a Linear takes (…, in_features) of any rank (DeepSpeech
+# feeds it (N, C, T, F)), an RNN (L, N, H_in) or unbatched (L, H_in), an Embedding any shape: for those the
+# rank stays open, as before, rather than a guess that could make a false error.
 MODEL_INPUTS = {}
 for _nd in (1, 2, 3):
     for _name in (f"Conv{_nd}d", f"ConvTranspose{_nd}d"):
         MODEL_INPUTS[_name] = _spatial_input("in_channels", _nd)
     if _nd > 1:
         MODEL_INPUTS[f"BatchNorm{_nd}d"] = _spatial_input("num_features", _nd)
-MODEL_INPUTS["Linear"] = lambda args: ["N", _int_arg(args, "in_features")]
-MODEL_INPUTS["Embedding"] = lambda args: ["N", "L"]
-for _name in ("LSTM", "GRU", "RNN"):
-    MODEL_INPUTS[_name] = _rnn_input
 for _name, _fn in MODEL_INPUTS.items():
     CATALOG[_name].options["model_input"] = _fn
