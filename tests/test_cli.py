@@ -132,3 +132,35 @@ def test_cli_does_not_import_the_server_or_frameworks(tmp_path):
 def test_summary_runs_on_samples(name):
     out = run("--summary", os.path.join(SAMPLES, name))
     assert out.returncode == 0 and "Total params:" in out.stdout and "?" not in out.stdout.split("Total params:")[1].split("\n")[0]
+
+
+KERAS_NO_INPUT = textwrap.dedent('''\
+    import keras
+    from keras import layers
+
+    model = keras.Sequential([
+        layers.Conv2D(32, 3, activation="relu"),
+        layers.MaxPooling2D(),
+        layers.Flatten(),
+        layers.Dense(10),
+    ])
+''')
+
+
+def test_input_option_builds_a_keras_sequential_as_keras_does(tmp_path):
+    """`--input '(None, 160, 160, 3)'` for a Keras Sequential built without an input (issue #18): the rows
+    are what model.build() then summary() give in real Keras."""
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    path = tmp_path / "kseq.py"
+    path.write_text(KERAS_NO_INPUT)
+    ns: dict = {}
+    exec(KERAS_NO_INPUT, ns)
+    real = ns["model"]
+    real.build((None, 160, 160, 3))
+    out = run("--summary", str(path), "--input", "(None, 160, 160, 3)", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    (model,) = json.loads(out.stdout)["files"][0]["models"]
+    assert model["total_params"] == real.count_params()
+    rows = [(tuple(l["output_shape"]), l["trainable"]) for l in model["layers"]]
+    assert rows == [(tuple(layer.output.shape), layer.count_params()) for layer in real.layers]

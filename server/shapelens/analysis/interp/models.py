@@ -445,7 +445,9 @@ class Unit:
         if hit is not None:
             return [Tensor(t.shape) for t in hit[1]], hit[2]
         default = getattr(self.options, "default_torch_input", None)
-        if default and mod.framework == "torch":
+        if default and (mod.framework == "torch" or mod.kind == M.SEQUENTIAL):
+            # the CLI's --input / the editor's setting; for Keras a Sequential built without an input
+            # (a functional model and a subclass have their own keras.Input / build)
             return [Tensor(Shape.of(default))], "setting"
         return [], None
 
