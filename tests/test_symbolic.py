@@ -260,3 +260,54 @@ def test_a_directive_with_symbols_is_not_solved():
         ours = tuple(symbolic.evaluate(d, {"N": 3, "H": 28, "W": 28}) if isinstance(d, str) else d
                      for d in layer.output_shape.dims)
         assert ours == real[layer.path], layer.path
+
+
+# ---------------------------------------------------------------- generated stacks (hypothesis)
+
+@st.composite
+def conv_stacks(draw):
+    """A Sequential of 1-4 convolutions / pools / transposed convolutions with random geometry."""
+    layers, ch = [], 3
+    for i in range(draw(st.integers(1, 4))):
+        # a convolution first: it is what gives a model without an input its (N, C, H, W)
+        kind = "conv" if i == 0 else draw(st.sampled_from(["conv", "conv", "maxpool", "avgpool", "convt"]))
+        k = draw(st.integers(1, 5))
+        s = draw(st.integers(1, 3))
+        if kind == "conv":
+            p, d = draw(st.integers(0, k // 2)), draw(st.integers(1, 2))
+            out = draw(st.sampled_from([4, 8]))
+            layers.append(f"nn.Conv2d({ch}, {out}, {k}, stride={s}, padding={p}, dilation={d})")
+            ch = out
+        elif kind == "convt":
+            p = draw(st.integers(0, k // 2))
+            op = draw(st.integers(0, max(0, s - 1)))
+            layers.append(f"nn.ConvTranspose2d({ch}, 4, {k}, stride={s}, padding={p}, output_padding={op})")
+            ch = 4
+        else:
+            p = draw(st.integers(0, k // 2))
+            ceil = draw(st.booleans())
+            name = "MaxPool2d" if kind == "maxpool" else "AvgPool2d"
+            layers.append(f"nn.{name}({k}, stride={s}, padding={p}, ceil_mode={ceil})")
+    return "import torch.nn as nn\n\nmodel = nn.Sequential(\n" + "".join(f"    {l},\n" for l in layers) + ")\n"
+
+
+@settings(max_examples=60, deadline=None)
+@given(conv_stacks(), st.lists(st.tuples(st.integers(8, 70), st.integers(8, 70)), min_size=3, max_size=3))
+def test_symbolic_stacks_equal_torch_at_three_sizes(source, sizes):
+    """Every dim shapelens gives as an expression equals torch's at three input sizes where torch runs;
+    a dim it cannot express is "?" (allowed), never a wrong value."""
+    rec, _ = record(source, "model")
+    model = build(source, "model")
+    assert rec.input_shape.text() == "(N, 3, H, W)"
+    for h, w in sizes:
+        try:
+            real = leaf_outputs(model, torch.zeros(2, 3, h, w))
+        except RuntimeError:
+            continue   # too small for this stack: torch raises; nothing to compare at this size
+        env = {"N": 2, "H": h, "W": w}
+        for layer in rec.layers:
+            for d, t in zip(layer.output_shape.dims, real[layer.path]):
+                if d == symbolic.UNKNOWN:
+                    continue
+                assert (d if isinstance(d, int) else symbolic.evaluate(d, env)) == t, \
+                    (layer.path, layer.output_shape.text(), (h, w), real[layer.path])

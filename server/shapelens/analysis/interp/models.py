@@ -385,14 +385,22 @@ class Unit:
                                                        "`# shapelens: input=(1, 3, 224, 224)`)")
         first_diag = len(self.diagnostics)
         self._run(it, frame, mod, rec, inputs or [placeholder], placeholder)
-        if placeholder is None or placeholder.shape is None:
+        if placeholder is None:
             return rec
+        by, before = it.placeholder_by, ""
+        if placeholder.shape is None:
+            # ops run on the input before its first layer (googlenet's _transform_input, a pad): try the input
+            # that layer takes, kept only when the run on it reports no error
+            guessed = self._guess_through_ops(it, frame, mod, names, rec, first_diag)
+            if guessed is None:
+                return rec
+            rec, placeholder, by = guessed
+            before = ", after the operations before it"
         record.input_shape = placeholder.shape
-        by = it.placeholder_by
         path = rec.name_of(by)
         first = f"layer {path}" if path.isdigit() else (path or "the first layer")
         free = [d for d in placeholder.shape.dims[1:] if isinstance(d, str) and d.isidentifier()]
-        record.input_source = f"what {first} ({by.rule.name}) takes; " + (
+        record.input_source = f"what {first} ({by.rule.name}) takes{before}; " + (
             f"{', '.join(free)} symbolic" if free else "the batch N symbolic")
         equations = list(it.equations)
         for e in equations:   # "fc1 (Linear)'s in_features 9216"
@@ -414,7 +422,31 @@ class Unit:
         record.input_source = found.note()
         return rec
 
+    def _guess_through_ops(self, it: Interp, frame: Frame, mod: M.Mod, names: dict, rec: Recorder,
+                           first_diag: int):
+        """(recorder, input, first layer) of a run on the input the model's first layer takes, when tensor
+        operations came between (the unknown input never reached it); None when the layer implies no input
+        or the run on the guess reports an error (the operations change the rank or the channels)."""
+        first = next(iter(rec.first), None)
+        layer = next((m for m, _, _ in walk_tree(mod) if id(m) == first), None) if first is not None else None
+        make = getattr(getattr(layer, "rule", None), "options", {}).get("model_input") if layer else None
+        if make is None:
+            return None
+        try:
+            shape = Shape.of(make(rec.first[first][0].args))
+        except Exception:  # noqa: BLE001 - constructor arguments of any type
+            return None
+        mark = len(self.diagnostics)
+        guess = Recorder(mod, names)
+        self._run(it, frame, mod, guess, [Tensor(shape)], None)
+        if any(d.severity == "error" for d in self.diagnostics[mark:]) or id(layer) not in guess.first:
+            del self.diagnostics[mark:]
+            return None
+        del self.diagnostics[first_diag:mark]   # the unknown run's findings: the guess's run says them again
+        return guess, Tensor(shape), layer
+
     def _run(self, it: Interp, frame: Frame, mod: M.Mod, rec: Recorder, inputs: list, placeholder=None) -> None:
+        it.limit = it.steps + RUN_BUDGET   # each run of the model (unknown, guessed, solved input) its own budget
         it.recorder = rec
         it.placeholder, it.placeholder_by, it.equations = placeholder, None, []
         try:
