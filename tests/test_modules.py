@@ -12,6 +12,7 @@ import ast
 import os
 import re
 import sys
+import textwrap
 import traceback
 
 import pytest
@@ -395,4 +396,29 @@ class NoInput(nn.Module):
     other = record_of(result, "NoInput")
     # no input given, and a Linear takes any rank: no input is guessed, the parameters still count
     assert other.input_shape is None and other.total_params == 8
+    assert not [d for d in result.diagnostics if d.severity == "error"]
+
+
+def test_cat_skips_empty_one_dimensional_tensors_as_torch_does():
+    """torch.cat drops 1-D empty tensors whatever the others' rank (torchaudio's Emformer concatenates
+    torch.empty(0) with its (T, N, D) memory): no false "different ranks" error, the shapes torch gives."""
+    source = textwrap.dedent('''
+        import torch
+        import torch.nn as nn
+
+
+        class Memory(nn.Module):  # shapelens: input=(4, 2, 8)
+            def __init__(self):
+                super().__init__()
+                self.proj = nn.Linear(8, 8)
+
+            def forward(self, x):
+                empty = torch.empty(0)
+                y = torch.cat([self.proj(x), empty])
+                z = torch.cat([empty, y, x], dim=0)
+                return torch.cat([z, empty], dim=2)
+    ''')
+    rec, result = analyse_snippet(source, "Memory")
+    _, real = real_forward_steps(source, "Memory", (torch.randn(4, 2, 8),))
+    assert our_steps(rec) == real
     assert not [d for d in result.diagnostics if d.severity == "error"]

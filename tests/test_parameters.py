@@ -99,6 +99,28 @@ TORCH = {
         model = nn.Sequential(nn.LazyConv2d(4, 3), nn.ReLU(), nn.Flatten(), nn.LazyLinear(5))
         model(torch.randn(2, 3, 8, 8))
     """,
+    # timm's LayerNorm: a subclass of nn.LayerNorm whose forward reads self.weight; the model is frozen
+    # before that forward runs, then its head unfrozen (deit's fine-tuning of the heads)
+    "frozen_subclass_of_a_layer_read_in_forward": """
+        import torch.nn as nn
+        import torch.nn.functional as F
+        class LayerNorm(nn.LayerNorm):
+            def __init__(self, num_channels, eps=1e-6, affine=True, **kwargs):
+                super().__init__(num_channels, eps=eps, elementwise_affine=affine, **kwargs)
+            def forward(self, x):
+                return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        class Net(nn.Module):
+            def __init__(self, dim=8):
+                super().__init__()
+                self.norm = LayerNorm(dim)
+                self.head = nn.Linear(dim, 2)
+            def forward(self, x):
+                return self.head(self.norm(x))
+        # shapelens: input=(2, 8)
+        model = Net()
+        model.requires_grad_(False)
+        model.head.requires_grad_(True)
+    """,
     "bare_layers_are_models": """
         import torch.nn as nn
         # shapelens: input=(4, 8)

@@ -248,6 +248,10 @@ def cat(shapes: list, dim: int, op: str = "cat") -> Op:
         return unknown(f"the shape of a tensor given to {op} is unknown")
     if not shapes:
         return Op(None, error=f"{op}() expects a non-empty list of tensors", reason="no tensors")
+    if op != "stack" and any(s.dims != (0,) for s in shapes):
+        # torch.cat skips 1-D empty tensors whatever the others' rank (a legacy rule torch keeps: emformer
+        # concatenates torch.empty(0) with (T, N, D) memories)
+        shapes = [s for s in shapes if s.dims != (0,)]
     rank = len(shapes[0])
     if any(len(s) != rank for s in shapes):
         ranks = ", ".join(s.text() for s in shapes)

@@ -1015,7 +1015,12 @@ def leaf_params(it, mod) -> Optional[dict]:
     shapes = _weight_shapes(name, a)
     if shapes is None:
         return None
-    return {k: Param(Shape.of(s), True, mod.span) for k, s in shapes.items() if s is not None}
+    out = {k: Param(Shape.of(s), True, mod.span) for k, s in shapes.items() if s is not None}
+    flag = mod.attrs.get("__requires_grad__")   # a requires_grad_() that ran before the tensors were made here
+    if flag is not None:
+        for param in out.values():
+            param.requires_grad, param.frozen_at = flag[0], flag[1]
+    return out
 
 
 def _ints(v, n: int):
