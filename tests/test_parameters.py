@@ -215,3 +215,42 @@ def test_a_part_is_unknown_when_a_row_of_it_is():
     """)
     m = analyze_source(source).models[0]
     assert m.total_params is None and m.trainable_params is None and m.non_trainable_params is None
+
+
+def test_a_freezing_loop_over_a_module_with_an_unknown_part_leaves_no_wrong_split():
+    """`for p in module.parameters(): p.requires_grad = False` over a module holding a part shapelens cannot
+    follow (vit-pytorch's Adapter freezes a ViT holding einops layers): every row under it is "?" or torch's
+    count, never the trainable count from before the loop."""
+    import torch
+
+    source = textwrap.dedent("""
+        import random
+        import torch.nn as nn
+        def set_module_requires_grad_(module, requires_grad):
+            for param in module.parameters():
+                param.requires_grad = requires_grad
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                act = getattr(nn, random.choice(["ReLU", "GELU"]))()
+                self.body = nn.Sequential(nn.Linear(4, 8), act, nn.LayerNorm(8))
+                set_module_requires_grad_(self.body, False)
+                self.head = nn.Linear(8, 2)
+        model = Net()
+    """)
+    ns: dict = {}
+    exec(source, ns)
+    real = dict(ns["model"].named_modules())
+    rec = next(m for m in analyze_source(source, "<t>").models if m.name == "model")
+    checked = 0
+    for layer in rec.layers:
+        mod = real[layer.path]
+        t = sum(p.numel() for p in mod.parameters(recurse=False) if p.requires_grad)
+        n = sum(p.numel() for p in mod.parameters(recurse=False) if not p.requires_grad)
+        if layer.trainable is not None:
+            assert (layer.trainable, layer.non_trainable) == (t, n), layer.path
+            checked += 1
+    assert checked >= 1   # the head, outside the loop: torch's 18 trainable
+    assert rec.total_params is None or rec.params_unknown_reason
+    body = [l for l in rec.layers if l.path in ("body.0", "body.2")]
+    assert body and all(l.trainable is None and l.unknown_reasons for l in body)

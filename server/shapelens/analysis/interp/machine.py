@@ -347,6 +347,10 @@ class Interp:
             reason = f"the loop over `{frame.code.text(s.iter)}` (line {frame.code.span(s).line}) has a length " \
                      f"known only at run time ({items.reason})"
             self.unit.loop_unknown(self, s, frame, items)
+            if isinstance(items, natives.ParamsUnknown):
+                natives.loop_over_params(self, items, f"a loop over `{frame.code.text(s.iter)}` (line "
+                                                      f"{frame.code.span(s).line}) that shapelens cannot follow "
+                                                      f"may change requires_grad")
             self.uncertain_loop(s, frame, reason, target=s.target)
             return
         before, opened = dict(frame.vars), len(self.open_regions)

@@ -886,6 +886,11 @@ def _frozen_or_tied(mod: M.Mod, r: LayerRecord) -> None:
             r.trainable = r.non_trainable = None
             r.unknown_reasons = r.unknown_reasons or ["the shape of one of its tensors is unknown"]
             return
+        unsure = next((p.requires_grad for p, _ in counts if isinstance(p.requires_grad, Unknown)), None)
+        if unsure is not None:   # a loop shapelens could not follow may have frozen them
+            r.trainable = r.non_trainable = None
+            r.unknown_reasons = [unsure.reason]
+            return
         own = r.trainable + r.non_trainable
         listed = sum(n for _, n in counts)
         if listed != own and not any(p.span != mod.span for p in params):

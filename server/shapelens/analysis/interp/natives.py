@@ -17,6 +17,7 @@ import copy as _copy
 import functools
 import math
 import re
+from dataclasses import dataclass
 from typing import Any, Optional
 
 from ...frameworks import catalogs
@@ -976,10 +977,25 @@ def module_iteration(it, mod, name: str, args, kwargs, node, frame):
         out = []
         for m in mods:
             if m.taint is not None:
-                return m.taint
+                return ParamsUnknown(m.taint.reason, mod)
             out.extend(param_views(it, m))
         return it.born(out if name == "parameters" else [("", p) for p in out])
     return it.born([])
+
+
+@dataclass(frozen=True, eq=False)
+class ParamsUnknown(Unknown):
+    """`module.parameters()` of a module with a part shapelens cannot follow: a loop over it may change any
+    parameter's requires_grad (`for p in vit.parameters(): p.requires_grad = False`), so after such a loop
+    every trainable / non-trainable split under `owner` is unknown, never the one from before."""
+
+    owner: Any = None
+
+
+def loop_over_params(it, items: "ParamsUnknown", reason: str) -> None:
+    for m in walk_mods(items.owner):
+        for p in param_views(it, m):
+            p.requires_grad = Unknown(reason)
 
 
 def param_views(it, mod) -> list:
