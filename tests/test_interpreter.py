@@ -507,6 +507,40 @@ IDIOMS = {
         model = Net([8, 16])
         _replace_relu(model)
     """,
+    # torchvision's efficientnet.py: a config class whose __init__ adjusts its arguments and hands them to
+    # the __init__ @dataclass wrote for its base; blocks with stochastic depth (bernoulli_ on a new tensor)
+    "dataclass_base_init_through_super_and_stochastic_depth": """
+        from dataclasses import dataclass
+        import torch
+        import torch.nn as nn
+        @dataclass
+        class _Cfg:
+            expand: float
+            channels: int
+            layers: int
+        class Cfg(_Cfg):
+            def __init__(self, expand, channels, layers, width_mult=1.0):
+                channels = int(channels * width_mult)
+                super().__init__(expand, channels, layers)
+        class Drop(nn.Module):
+            def forward(self, x):
+                noise = x.new_empty([x.shape[0], 1, 1, 1]).bernoulli_(0.8)
+                return x * noise.div_(0.8)
+        class Net(nn.Module):
+            def __init__(self, cfgs):
+                super().__init__()
+                layers, cin = [], 3
+                for cfg in cfgs:
+                    hidden = int(cfg.channels * cfg.expand)
+                    for _ in range(cfg.layers):
+                        layers += [nn.Conv2d(cin, hidden, 3, padding=1), nn.Conv2d(hidden, cfg.channels, 1), Drop()]
+                        cin = cfg.channels
+                self.features = nn.Sequential(*layers)
+            def forward(self, x):
+                return self.features(x)
+        # shapelens: input=(2, 3, 16, 16)
+        model = Net([Cfg(1.0, 8, 1), Cfg(2.0, 16, 2, width_mult=1.5)])
+    """,
     "timm_style_registry_and_builder": """
         # timm's pattern (models/_registry.py, _builder.py, layers/create_norm_act.py), condensed: a decorator
         # registers each entry point with the default cfg it finds through sys.modules[fn.__module__]; the

@@ -834,6 +834,9 @@ def call_method(it, obj, name: str, args: list, kwargs: dict, node, frame, star)
 
 
 def _base_method(it, base: str, method: str, obj, args, kwargs, node, frame, star):
+    if base.startswith("dataclass@") and isinstance(obj, Instance):
+        dataclass_init(it, obj.cls.mro[int(base[10:])], obj, args, kwargs, node, frame, star)
+        return None
     if method == "__init__":
         if base != "object":
             native_init(it, base, obj, args, kwargs, node, frame, star)

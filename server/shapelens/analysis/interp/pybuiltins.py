@@ -150,6 +150,11 @@ def super_attr(it, sup: Super, name: str, node, frame):
         return bind_class_value(value, obj if not isinstance(obj, UserClass) else None, cls)
     if isinstance(owner, Native):
         return NativeMethod(obj, f"{owner.name}:{name}")   # the framework base's method, bound to obj
+    if name == "__init__" and not isinstance(obj, UserClass):
+        # the __init__ @dataclass wrote for a base (torchvision's MBConvConfig calls _MBConvConfig's)
+        for k in range(start, len(mro)):
+            if isinstance(mro[k], UserClass) and mro[k].dataclass:
+                return NativeMethod(obj, f"dataclass@{k}:__init__")
     return NativeMethod(obj, f"object:{name}")
 
 

@@ -73,7 +73,8 @@ SAME_SHAPE = {"exp", "log", "abs", "sqrt", "rsqrt", "neg", "sin", "cos", "clamp"
               "abs_", "neg_", "uniform_", "normal_", "masked_fill_", "dropout_", "detach_", "contiguous_",
               "hardtanh_", "leaky_relu_", "elu_", "sqrt_", "copy_", "clamp_min", "clamp_max", "exp2", "expm1",
               "log2", "log10", "sinh", "cosh", "atan", "asin", "acos", "tan", "trunc", "frac", "logit",
-              "softshrink", "hardshrink", "threshold", "rrelu", "pin_memory"}
+              "softshrink", "hardshrink", "threshold", "rrelu", "pin_memory", "bernoulli", "bernoulli_",
+              "exponential_", "geometric_", "cauchy_", "log_normal_", "random_"}
 ELEMENTWISE = {"add": ast.Add, "sub": ast.Sub, "subtract": ast.Sub, "mul": ast.Mult, "multiply": ast.Mult,
                "div": ast.Div, "divide": ast.Div, "true_divide": ast.Div, "maximum": ast.Add, "minimum": ast.Add,
                "fmod": ast.Mod, "remainder": ast.Mod, "atan2": ast.Add, "lerp": ast.Add, "eq": ast.Add,
@@ -857,6 +858,9 @@ def call_method(it, t, name: str, args: list, kwargs: dict, node, frame, star) -
         args = [tuple(args)]
     if name in ("expand", "repeat"):
         return expand(it, t, name, args, node, frame)
+    if name in ("new_empty", "new_zeros", "new_ones", "new_full"):
+        # a new tensor of the given size (torchvision's stochastic_depth: input.new_empty(size).bernoulli_(p))
+        return factory(it, "full" if name == "new_full" else "empty", args, kwargs, node, frame)
     if name == "item":
         return Unknown("`.item()` is known only at run time")
     if name == "tolist":
