@@ -23,6 +23,16 @@ def get(framework: str) -> Catalog:
     return catalog
 
 
+def lookup(framework: str, qualified: str):
+    """The entry of a layer by its qualified name: the framework's catalog, or for torch the layers of
+    einops.layers.torch (frameworks/einops_patterns.py)."""
+    if framework == "torch" and qualified.startswith("einops.layers.torch."):
+        from .einops_patterns import CATALOG as einops_layers
+
+        return einops_layers.lookup(qualified)
+    return get(framework).lookup(qualified)
+
+
 def __getattr__(name: str) -> Catalog:
     """`catalogs.TORCH` / `catalogs.KERAS`, as before the catalogs were loaded lazily."""
     if name in ("TORCH", "KERAS"):

@@ -117,7 +117,7 @@ def as_module(it, value, node, frame, framework: str):
 
 def leaf(it, framework: str, qualname: str, args: list, kwargs: dict, star, node, frame) -> Mod:
     """A layer made by its framework constructor: its catalog entry, or an unknown layer."""
-    rule = catalogs.get(framework).lookup(qualname)
+    rule = catalogs.lookup(framework, qualname)
     mod = new_mod(it, framework, LEAF if rule is not None else UNKNOWN, qualname, node, frame)
     mod.rule, mod.args, mod.kwargs, mod.star = rule, list(args), dict(kwargs), star
     name = kwargs.get("name")

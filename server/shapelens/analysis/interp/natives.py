@@ -332,6 +332,12 @@ def call_native(it, name: str, args: list, kwargs: dict, node, frame, star):
     handler = _LIBRARY.get(name)
     if handler is not None:
         return handler(it, args, kwargs, node, frame, star)
+    if head == "einops":
+        from . import einops_calls
+
+        out = einops_calls.call(it, name, args, kwargs, node, frame, star)
+        if out is not None:
+            return out
     if head == "math":
         return _math(it, name[5:], args, kwargs, node, frame)
     if head in ("numpy", "jax"):
