@@ -31,6 +31,11 @@ import truth  # noqa: E402
 
 # Models that violate the invariant today: "<path in tests/corpus>::<variable>" -> what is wrong.
 XFAIL: dict = {
+    # the parameters set (issue #16), at 271936e:
+    "torch/pkgs/timm/models/deit.py::model_probe":
+        "`for name, param in model.named_parameters(): if not name.startswith('head'): param.requires_grad = False`: "
+        "the model's own Parameters (cls_token, pos_embed, dist_token) stay trainable, 1280+0 instead of 0+1280, "
+        "after a loop shapelens cannot follow (the other rows' split is `?`)",
     # none at c9fb19d.  At f9c3def two: the package layout's RAFT printed "Total params: 0" (no layer found;
     # truth 990,162) and SelecSls got SL110 on its head's BatchNorm2d at 1x1 spatial with batch 1, an error only
     # training mode raises (the harness runs eval()).

@@ -4,6 +4,7 @@ This is the recipe that made the committed files; it is not run by the tests.  I
 from PyPI distributions:
 
     pip download --no-deps torchvision==0.29.1 d2l==1.0.3 timm==1.0.31 torchaudio==2.11.1 -d /work/dl
+    pip download --no-deps vit-pytorch==1.26.11 einops==0.8.2 linformer==0.2.3 linformer-pytorch==0.19.3 -d /work/dl
     and unzip each wheel into /work/dl/x (WHEELS below); keras==3.15.1 as installed in site-packages.
 
 Package model files (torchvision, timm, torchaudio) sit in their package layout under torch/pkgs/ (PKGS),
@@ -39,6 +40,14 @@ TIMM = ("timm==1.0.31", "Apache-2.0 (timm, copy in tests/corpus/LICENSES/timm-ap
 D2L_ALIASES = (3471, 3515)
 TA = ("torchaudio==2.11.1", "BSD-2-Clause (torchaudio LICENSE, copy in tests/corpus/LICENSES/torchaudio.txt)")
 KERAS = ("keras==3.15.1", "Apache-2.0 (keras LICENSE, copy in tests/corpus/LICENSES/keras.txt)")
+# The parameters / sequence sets (issues #16, #13): packages from PyPI whose models freeze, tie or share parameters,
+# or are LSTMs / attention / transformers.  einops is carried for the harness only (vit_pytorch imports it;
+# shapelens never reads einops: NATIVE_TOPS).
+VITP = ("vit-pytorch==1.26.11", "MIT (vit-pytorch LICENSE, copy in tests/corpus/LICENSES/vit-pytorch.txt)")
+LINF = ("linformer==0.2.3", "MIT (linformer LICENSE, copy in tests/corpus/LICENSES/linformer.txt)")
+LINFP = ("linformer-pytorch==0.19.3", "MIT (linformer-pytorch LICENSE, copy in tests/corpus/LICENSES/linformer-pytorch.txt)")
+# Modules of another distribution carried with their import closure (not model files): vit_pytorch's einops.
+DEPS = ["einops/__init__.py", "einops/layers/torch.py"]
 
 
 def keras_root() -> pathlib.Path:
@@ -277,6 +286,141 @@ model = WaveRNN(upsample_scales=[5, 5, 8], n_classes=512, hop_length=200, n_res_
 # shapelens: input=(2, 8)
 model = Tacotron2(n_symbol=20)
 """),
+    # ---- parameters set (issue #16) and sequence set (issue #13) ----
+    (TIMM, "timm/models/vision_transformer.py", """
+# shapelens: input=(2, 3, 32, 32)
+model = VisionTransformer(img_size=32, patch_size=8, embed_dim=64, depth=2, num_heads=4, num_classes=10)
+# shapelens: input=(2, 3, 32, 32)
+model_reg = VisionTransformer(img_size=32, patch_size=8, embed_dim=64, depth=2, num_heads=4, num_classes=10, class_token=False, reg_tokens=4, global_pool='avg', init_values=1e-5)
+# linear probe: every parameter but the head's frozen
+# shapelens: input=(2, 3, 32, 32)
+model_probe = vit_tiny_patch16_224(img_size=32, num_classes=10)
+for name, param in model_probe.named_parameters():
+    if not name.startswith("head"):
+        param.requires_grad = False
+"""),
+    (TIMM, "timm/models/deit.py", """
+# shapelens: input=(2, 3, 32, 32)
+model = deit_tiny_distilled_patch16_224(img_size=32, num_classes=10)
+# fine-tuning the two heads only: requires_grad_(False) on the whole model, then (True) on the heads
+# shapelens: input=(2, 3, 32, 32)
+model_heads = VisionTransformerDistilled(img_size=32, patch_size=8, embed_dim=64, depth=2, num_heads=4, num_classes=10)
+model_heads.requires_grad_(False)
+model_heads.head.requires_grad_(True)
+model_heads.head_dist.requires_grad_(True)
+# linear probe by parameter name: every parameter frozen but the two heads' (head.*, head_dist.*)
+# shapelens: input=(2, 3, 32, 32)
+model_probe = VisionTransformerDistilled(img_size=32, patch_size=8, embed_dim=64, depth=2, num_heads=4, num_classes=10)
+for name, param in model_probe.named_parameters():
+    if not name.startswith("head"):
+        param.requires_grad = False
+"""),
+    (TIMM, "timm/models/cait.py", """
+# shapelens: input=(2, 3, 32, 32)
+model = Cait(img_size=32, patch_size=8, embed_dim=64, depth=2, num_heads=4, depth_token_only=1, init_values=1e-5, num_classes=10)
+"""),
+    (TIMM, "timm/models/beit.py", """
+# shapelens: input=(2, 3, 32, 32)
+model = Beit(img_size=32, patch_size=8, embed_dim=64, depth=2, num_heads=4, num_classes=10, use_abs_pos_emb=False, use_rel_pos_bias=True, init_values=0.1)
+# one RelativePositionBias shared by every block
+# shapelens: input=(2, 3, 32, 32)
+model_shared = Beit(img_size=32, patch_size=8, embed_dim=64, depth=2, num_heads=4, num_classes=10, use_abs_pos_emb=True, use_shared_rel_pos_bias=True, init_values=0.1)
+"""),
+    (TIMM, "timm/models/levit.py", """
+# shapelens: input=(2, 3, 64, 64)
+model = levit_128s(img_size=64, num_classes=10)
+"""),
+    (TIMM, "timm/models/xcit.py", """
+# shapelens: input=(2, 3, 64, 64)
+model = xcit_nano_12_p16_224(img_size=64, num_classes=10)
+"""),
+    (TIMM, "timm/models/crossvit.py", """
+# shapelens: input=(2, 3, 120, 120)
+model = crossvit_tiny_240(img_size=120, num_classes=10)
+"""),
+    (TIMM, "timm/models/convit.py", """
+# shapelens: input=(2, 3, 64, 64)
+model = convit_tiny(img_size=64, num_classes=10)
+"""),
+    (TA, "torchaudio/models/emformer.py", """
+# corpus: args=(torch.randn(2, 17, 32), torch.tensor([17, 15]))
+# shapelens: input=(2, 17, 32)
+model = Emformer(input_dim=32, num_heads=4, ffn_dim=64, num_layers=2, segment_length=4, left_context_length=4, right_context_length=1)
+"""),
+    (TA, "torchaudio/models/wav2vec2/model.py", """
+# shapelens: input=(2, 1600)
+model = wav2vec2_model(extractor_mode="group_norm", extractor_conv_layer_config=[(32, 10, 5), (32, 3, 2), (32, 2, 2)], extractor_conv_bias=False, encoder_embed_dim=64, encoder_projection_dropout=0.0, encoder_pos_conv_kernel=16, encoder_pos_conv_groups=4, encoder_num_layers=2, encoder_num_heads=4, encoder_attention_dropout=0.0, encoder_ff_interm_features=128, encoder_ff_interm_dropout=0.0, encoder_dropout=0.0, encoder_layer_norm_first=False, encoder_layer_drop=0.0, aux_num_out=10)
+# fine-tuning recipe: the convolutional feature encoder frozen
+# shapelens: input=(2, 1600)
+model_frozen_fe = wav2vec2_model(extractor_mode="layer_norm", extractor_conv_layer_config=[(32, 10, 5), (32, 3, 2), (32, 2, 2)], extractor_conv_bias=True, encoder_embed_dim=64, encoder_projection_dropout=0.0, encoder_pos_conv_kernel=16, encoder_pos_conv_groups=4, encoder_num_layers=2, encoder_num_heads=4, encoder_attention_dropout=0.0, encoder_ff_interm_features=128, encoder_ff_interm_dropout=0.0, encoder_dropout=0.0, encoder_layer_norm_first=True, encoder_layer_drop=0.0, aux_num_out=10)
+for param in model_frozen_fe.feature_extractor.parameters():
+    param.requires_grad = False
+# shapelens: input=(2, 1600)
+model_wavlm = wavlm_model(extractor_mode="group_norm", extractor_conv_layer_config=[(32, 10, 5), (32, 3, 2), (32, 2, 2)], extractor_conv_bias=False, encoder_embed_dim=64, encoder_projection_dropout=0.0, encoder_pos_conv_kernel=16, encoder_pos_conv_groups=4, encoder_num_layers=2, encoder_num_heads=4, encoder_num_buckets=32, encoder_max_distance=64, encoder_attention_dropout=0.0, encoder_ff_interm_features=128, encoder_ff_interm_dropout=0.0, encoder_dropout=0.0, encoder_layer_norm_first=False, encoder_layer_drop=0.0, aux_num_out=10)
+"""),
+    (TA, "torchaudio/models/squim/objective.py", """
+# shapelens: input=(2, 1600)
+model = squim_objective_model(feat_dim=32, win_len=64, d_model=32, nhead=4, hidden_dim=32, num_blocks=2, rnn_type="LSTM", chunk_size=10, chunk_stride=5)
+# shapelens: input=(2, 1600)
+model_gru = squim_objective_model(feat_dim=32, win_len=64, d_model=32, nhead=4, hidden_dim=32, num_blocks=1, rnn_type="GRU", chunk_size=10)
+"""),
+    (TA, "torchaudio/models/_hdemucs.py", """
+# shapelens: input=(1, 2, 2048)
+model = HDemucs(sources=["bass", "vocals"], channels=8, nfft=256, depth=4, dconv_attn=2, dconv_lstm=2)
+"""),
+    (VITP, "vit_pytorch/vit.py", """
+# shapelens: input=(2, 3, 32, 32)
+model = ViT(image_size=32, patch_size=8, num_classes=10, dim=64, depth=2, heads=4, mlp_dim=128)
+# shapelens: input=(2, 3, 32, 32)
+model_mean = ViT(image_size=32, patch_size=8, num_classes=10, dim=64, depth=2, heads=4, mlp_dim=128, pool='mean', dim_head=16)
+"""),
+    (VITP, "vit_pytorch/simple_vit.py", """
+# shapelens: input=(2, 3, 32, 32)
+model = SimpleViT(image_size=32, patch_size=8, num_classes=10, dim=64, depth=2, heads=4, mlp_dim=128)
+"""),
+    (VITP, "vit_pytorch/cait.py", """
+# shapelens: input=(2, 3, 32, 32)
+model = CaiT(image_size=32, patch_size=8, num_classes=10, dim=64, depth=2, cls_depth=1, heads=4, mlp_dim=128)
+"""),
+    (VITP, "vit_pytorch/deepvit.py", """
+# shapelens: input=(2, 3, 32, 32)
+model = DeepViT(image_size=32, patch_size=8, num_classes=10, dim=64, depth=2, heads=4, mlp_dim=128)
+"""),
+    (VITP, "vit_pytorch/learnable_memory_vit.py", """
+# the ViT frozen by the Adapter (freeze_all_layers_); only the memories and the adapter's head train
+# shapelens: input=(2, 3, 32, 32)
+model = Adapter(vit=ViT(image_size=32, patch_size=8, num_classes=10, dim=64, depth=2, heads=4, mlp_dim=128), num_memories_per_layer=5, num_classes=3)
+# shapelens: input=(2, 3, 32, 32)
+model_vit = ViT(image_size=32, patch_size=8, num_classes=10, dim=64, depth=2, heads=4, mlp_dim=128)
+"""),
+    (LINF, "linformer/linformer.py", """
+# corpus: args=(torch.randint(0, 100, (2, 32)),)
+# shapelens: input=(2, 32)
+model = LinformerLM(num_tokens=100, dim=32, seq_len=32, depth=2, k=8, heads=4)
+# keys and values share one projection
+# corpus: args=(torch.randint(0, 100, (2, 32)),)
+# shapelens: input=(2, 32)
+model_share_kv = LinformerLM(num_tokens=100, dim=32, seq_len=32, depth=2, k=8, heads=4, share_kv=True, one_kv_head=True)
+# shapelens: input=(2, 32, 32)
+model_enc = Linformer(dim=32, seq_len=32, depth=2, k=8, heads=4, reversible=True)
+"""),
+    (LINFP, "linformer_pytorch/linformer_pytorch.py", """
+# one E projection shared by every head of every layer
+# corpus: args=(torch.randint(0, 100, (2, 32)),)
+# shapelens: input=(2, 32)
+model = LinformerLM(num_tokens=100, input_size=32, channels=32, dim_k=8, dim_ff=64, nhead=4, depth=2, parameter_sharing="layerwise")
+# corpus: args=(torch.randint(0, 100, (2, 32)),)
+# shapelens: input=(2, 32)
+model_kv = LinformerLM(num_tokens=100, input_size=32, channels=32, dim_k=8, dim_ff=64, nhead=4, depth=2, parameter_sharing="kv")
+# corpus: args=(torch.randint(0, 100, (2, 32)),)
+# shapelens: input=(2, 32)
+model_headwise = LinformerLM(num_tokens=100, input_size=32, channels=32, dim_k=8, dim_ff=64, nhead=4, depth=2, parameter_sharing="headwise")
+# corpus: args=(torch.randint(0, 100, (2, 32)),)
+# shapelens: input=(2, 32)
+model_none = LinformerLM(num_tokens=100, input_size=32, channels=32, dim_k=8, dim_ff=64, nhead=4, depth=2, parameter_sharing="none")
+# shapelens: input=(2, 32, 16)
+model_enc = Linformer(input_size=32, channels=16, dim_k=8, dim_ff=32, nhead=2, depth=2, parameter_sharing="layerwise")
+"""),
 ]
 
 # d2l: torch.py defines `d2l = sys.modules[__name__]`, so every class refers to its bases through the file
@@ -397,6 +541,62 @@ model = Xception(weights=None, input_shape=(72, 72, 3), classes=10)
     ("ka_convnext", "src/applications/convnext.py", """
 model = ConvNeXtTiny(weights=None, input_shape=(64, 64, 3), classes=10)
 """),
+    # ---- parameters set (issue #16): the keras-io transfer-learning / fine-tuning / siamese recipes in the added
+    # block, on the verbatim application (weights=None: nothing downloaded)
+    ("kt_mobilenet_v2_transfer", "src/applications/mobilenet_v2.py", """
+import keras
+# transfer learning: the whole base frozen (base_model.trainable = False), a new head
+base_model = MobileNetV2(weights=None, input_shape=(64, 64, 3), include_top=False)
+base_model.trainable = False
+inputs = keras.Input(shape=(64, 64, 3))
+x = base_model(inputs, training=False)
+x = keras.layers.GlobalAveragePooling2D()(x)
+x = keras.layers.Dropout(0.2)(x)
+outputs = keras.layers.Dense(1)(x)
+model = keras.Model(inputs, outputs)
+# fine-tuning: the base trainable again but for its first 100 layers
+base_ft = MobileNetV2(weights=None, input_shape=(64, 64, 3), include_top=False, alpha=0.35)
+base_ft.trainable = True
+for layer in base_ft.layers[:100]:
+    layer.trainable = False
+inputs_ft = keras.Input(shape=(64, 64, 3))
+x_ft = base_ft(inputs_ft, training=False)
+x_ft = keras.layers.GlobalAveragePooling2D()(x_ft)
+model_ft = keras.Model(inputs_ft, keras.layers.Dense(5)(x_ft))
+"""),
+    ("kt_efficientnet_finetune", "src/applications/efficientnet.py", """
+import keras
+from keras import layers
+# frozen EfficientNetB0 under a new top, then its last 20 layers unfrozen except BatchNormalization
+inputs = layers.Input(shape=(64, 64, 3))
+base = EfficientNetB0(include_top=False, input_tensor=inputs, weights=None)
+base.trainable = False
+x = layers.GlobalAveragePooling2D(name="avg_pool")(base.output)
+x = layers.BatchNormalization()(x)
+x = layers.Dropout(0.2, name="top_dropout")(x)
+outputs = layers.Dense(10, activation="softmax", name="pred")(x)
+model = keras.Model(inputs, outputs, name="EfficientNet")
+for layer in model.layers[-20:]:
+    if not isinstance(layer, layers.BatchNormalization):
+        layer.trainable = True
+"""),
+    ("kt_mobilenet_siamese", "src/applications/mobilenet.py", """
+import keras
+# siamese network: one tower (a nested model) applied to two inputs, its weights shared
+tower = MobileNet(weights=None, input_shape=(32, 32, 3), include_top=False, pooling="avg", alpha=0.25)
+input_a = keras.Input(shape=(32, 32, 3))
+input_b = keras.Input(shape=(32, 32, 3))
+emb_a = tower(input_a)
+emb_b = tower(input_b)
+diff = keras.layers.Subtract()([emb_a, emb_b])
+outputs = keras.layers.Dense(1, activation="sigmoid")(diff)
+model = keras.Model([input_a, input_b], outputs)
+# one Dense layer object called on both embeddings (shared head)
+shared_head = keras.layers.Dense(16, activation="relu")
+head_a = shared_head(emb_a)
+head_b = shared_head(emb_b)
+model_shared_head = keras.Model([input_a, input_b], keras.layers.Dot(axes=1)([head_a, head_b]))
+"""),
 ]
 
 
@@ -458,7 +658,7 @@ def carried() -> list:
     import name` carries the submodule pkg/name.py when there is one, else pkg/__init__.py (a re-exported
     name) and what it imports; `import pkg.mod` carries pkg/mod.py.  The packages around a carried module
     run their __init__.py on import too: init_text() decides whether those are verbatim."""
-    todo = [path for _, path, _ in PKG_MODELS]
+    todo = [path for _, path, _ in PKG_MODELS] + list(DEPS)
     seen: set = set()
     while todo:
         rel = todo.pop()
