@@ -541,6 +541,35 @@ IDIOMS = {
         # shapelens: input=(2, 3, 16, 16)
         model = Net([Cfg(1.0, 8, 1), Cfg(2.0, 16, 2, width_mult=1.5)])
     """,
+    # torchvision's quantizable models before convert(): QuantStub / DeQuantStub around the network, a
+    # FloatFunctional for the residual add (its activation_post_process is a row of its own)
+    "eager_quantization_stubs_and_float_functional": """
+        import torch
+        import torch.nn as nn
+        from torch.ao.quantization import DeQuantStub, QuantStub
+        class Block(nn.Module):
+            def __init__(self, c):
+                super().__init__()
+                self.conv = nn.Conv2d(c, c, 3, padding=1)
+                self.skip_add = nn.quantized.FloatFunctional()
+                self.cat = torch.ao.nn.quantized.FloatFunctional()
+            def forward(self, x):
+                y = self.skip_add.add(x, self.conv(x))
+                y = self.skip_add.add_relu(y, x)
+                return self.cat.cat([y, self.skip_add.mul_scalar(x, 0.5)], 1)
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.quant = QuantStub()
+                self.block = Block(4)
+                self.fc = nn.Linear(8, 3)
+                self.dequant = torch.quantization.DeQuantStub()
+            def forward(self, x):
+                x = self.block(self.quant(x))
+                return self.dequant(self.fc(x.mean((2, 3))))
+        # shapelens: input=(2, 4, 6, 6)
+        model = Net()
+    """,
     "timm_style_registry_and_builder": """
         # timm's pattern (models/_registry.py, _builder.py, layers/create_norm_act.py), condensed: a decorator
         # registers each entry point with the default cfg it finds through sys.modules[fn.__module__]; the

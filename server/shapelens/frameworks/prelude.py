@@ -239,8 +239,60 @@ class Transformer(nn.Module):
                             tgt_key_padding_mask=tgt_key_padding_mask,
                             memory_key_padding_mask=memory_key_padding_mask, tgt_is_causal=tgt_is_causal,
                             memory_is_causal=memory_is_causal)
+
+
+# torch/ao/quantization/stubs.py and torch/ao/nn/quantized/modules/functional_modules.py (torch 2.13): the
+# modules eager-mode quantization puts in a float model (torchvision's quantizable models); before convert()
+# they are identities and plain ops, FloatFunctional's result passing its activation_post_process (Identity)
+class QuantStub(nn.Module):
+    def __init__(self, qconfig=None):
+        super().__init__()
+        if qconfig:
+            self.qconfig = qconfig
+
+    def forward(self, x):
+        return x
+
+
+class DeQuantStub(nn.Module):
+    def __init__(self, qconfig=None):
+        super().__init__()
+        if qconfig:
+            self.qconfig = qconfig
+
+    def forward(self, x):
+        return x
+
+
+class FloatFunctional(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.activation_post_process = torch.nn.Identity()
+
+    def add(self, x, y):
+        return self.activation_post_process(torch.add(x, y))
+
+    def add_scalar(self, x, y):
+        return torch.add(x, y)
+
+    def mul(self, x, y):
+        return self.activation_post_process(torch.mul(x, y))
+
+    def mul_scalar(self, x, y):
+        return torch.mul(x, y)
+
+    def cat(self, x, dim=0):
+        return self.activation_post_process(torch.cat(x, dim=dim))
+
+    def add_relu(self, x, y):
+        return self.activation_post_process(torch.nn.functional.relu(torch.add(x, y)))
+
+    def matmul(self, x, y):
+        return self.activation_post_process(torch.matmul(x, y))
 '''
 
-# The torch.nn names the prelude defines (the others are catalog leaves or containers).
+# The torch.nn names the prelude defines (the others are catalog leaves or containers); the quantization
+# modules get these names from natives.canonical.
 TORCH_NN_CLASSES = frozenset({"MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer",
-                              "TransformerEncoder", "TransformerDecoder", "Transformer"})
+                              "TransformerEncoder", "TransformerDecoder", "Transformer", "QuantStub",
+                              "DeQuantStub", "FloatFunctional"})

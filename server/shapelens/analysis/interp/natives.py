@@ -61,6 +61,10 @@ _KERAS_SRC = re.compile(r"^keras\.src\.(layers|models|ops|activations|backend|ap
                         r"regularizers|utils|random|saving|losses|optimizers)((?:\.[A-Za-z_0-9]+)*)$")
 _TORCH_MODULES = re.compile(r"^torch\.nn\.modules(?:\.[a-z_0-9]+)?\.([A-Z][A-Za-z_0-9]*)(.*)$")
 _KERAS_LAYER_PATH = re.compile(r"^keras\.layers\.(?:[a-z_0-9]+\.)+([A-Z][A-Za-z_0-9]*)(.*)$")
+# torch's eager-mode quantization modules, wherever they are imported from (torch.ao.quantization.QuantStub,
+# torch.quantization.stubs.DeQuantStub, torch.nn.quantized.FloatFunctional, ...): the prelude's classes
+_TORCH_QUANT = re.compile(r"^torch\.(?:ao\.)?(?:quantization|nn\.quantized)(?:\.[a-z_0-9]+)*\."
+                          r"(QuantStub|DeQuantStub|FloatFunctional)(.*)$")
 
 
 @functools.lru_cache(maxsize=8192)
@@ -82,7 +86,7 @@ def canonical(name: str) -> str:
     m = _KERAS_LAYER_PATH.match(name)
     if m:
         name = f"keras.layers.{m.group(1)}{m.group(2)}"
-    m = _TORCH_MODULES.match(name)
+    m = _TORCH_MODULES.match(name) or _TORCH_QUANT.match(name)
     if m:
         name = f"torch.nn.{m.group(1)}{m.group(2)}"
     if name == "keras.Functional":
