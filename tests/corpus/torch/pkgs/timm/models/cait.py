@@ -650,3 +650,9 @@ def cait_m48_448(pretrained=False, **kwargs) -> Cait:
 # ---- shapelens corpus: added below (not in the source) ----
 # shapelens: input=(2, 3, 32, 32)
 model = Cait(img_size=32, patch_size=8, embed_dim=64, depth=2, num_heads=4, depth_token_only=1, init_values=1e-5, num_classes=10)
+# linear probe by parameter name: everything frozen but head.weight / head.bias
+# shapelens: input=(2, 3, 32, 32)
+model_probe = Cait(img_size=32, patch_size=8, embed_dim=64, depth=2, num_heads=4, depth_token_only=1, init_values=1e-5, num_classes=10)
+for name, param in model_probe.named_parameters():
+    if not name.startswith("head"):
+        param.requires_grad = False
