@@ -31,14 +31,9 @@ import truth  # noqa: E402
 
 # Models that violate the invariant today: "<path in tests/corpus>::<variable>" -> what is wrong.
 XFAIL: dict = {
-    # the parameters set (issue #16), at 271936e / 754059c:
-    "torch/pkgs/timm/models/cait.py::model_probe":
-        "`for name, param in model.named_parameters(): if not name.startswith('head'): param.requires_grad = False` "
-        "freezes every parameter, the head's too: head 0+650 instead of 650+0, total trainable 0 instead of 650",
-    "torch/pkgs/timm/models/deit.py::model_probe":
-        "`for name, param in model.named_parameters(): if not name.startswith('head'): param.requires_grad = False`: "
-        "the model's own Parameters (cls_token, pos_embed, dist_token) stay trainable, 1280+0 instead of 0+1280, "
-        "after a loop shapelens cannot follow (the other rows' split is `?`)",
+    # none at this commit.  The parameters set (issue #16) brought two at 754059c, fixed since: timm's cait and
+    # deit `model_probe` (a freeze loop over named_parameters(), which gave "" for every name, froze the heads
+    # too; a module's own Parameters stayed trainable after a parameters() loop shapelens could not follow).
     # none at c9fb19d.  At f9c3def two: the package layout's RAFT printed "Total params: 0" (no layer found;
     # truth 990,162) and SelecSls got SL110 on its head's BatchNorm2d at 1x1 spatial with batch 1, an error only
     # training mode raises (the harness runs eval()).

@@ -422,3 +422,36 @@ def test_cat_skips_empty_one_dimensional_tensors_as_torch_does():
     _, real = real_forward_steps(source, "Memory", (torch.randn(4, 2, 8),))
     assert our_steps(rec) == real
     assert not [d for d in result.diagnostics if d.severity == "error"]
+
+
+def test_unbind_gives_one_tensor_per_slice_as_torch_does():
+    """timm's attention: `q, k, v = qkv.unbind(0)`; torch.unbind(x, dim=1) too."""
+    source = textwrap.dedent('''
+        import torch
+        import torch.nn as nn
+
+
+        class Attn(nn.Module):  # shapelens: input=(2, 5, 16)
+            def __init__(self, dim=16, heads=4):
+                super().__init__()
+                self.heads = heads
+                self.qkv = nn.Linear(dim, dim * 3)
+                self.proj = nn.Linear(dim, dim)
+
+            def forward(self, x):
+                B, N, C = x.shape
+                qkv = self.qkv(x).reshape(B, N, 3, self.heads, C // self.heads).permute(2, 0, 3, 1, 4)
+                q, k, v = qkv.unbind(0)
+                first = torch.unbind(q, dim=1)[0]
+                attn = (q @ k.transpose(-2, -1)).softmax(dim=-1)
+                x = (attn @ v).transpose(1, 2).reshape(B, N, C)
+                return self.proj(x) + first.sum()
+    ''')
+    rec, result = analyse_snippet(source, "Attn")
+    model, real = real_forward_steps(source, "Attn", (torch.randn(2, 5, 16),))
+    ours = our_steps(rec)
+    assert {line: ours.get(line) for line in real} == real
+    qkv = model.qkv(torch.randn(2, 5, 16)).reshape(2, 5, 3, 4, 4).permute(2, 0, 3, 1, 4)
+    line = source.splitlines().index("        q, k, v = qkv.unbind(0)") + 1
+    assert ours[line] == tuple(qkv.unbind(0)[0].shape)   # three tensors, one distinct shape
+    assert not [d for d in result.diagnostics if d.severity in ("error", "info")]

@@ -121,6 +121,32 @@ TORCH = {
         model.requires_grad_(False)
         model.head.requires_grad_(True)
     """,
+    # a linear probe by parameter name (timm's CaiT / DeiT fine-tuning recipes): named_parameters() gives
+    # torch's dotted names, so the test on them decides which tensors train
+    "linear_probe_by_parameter_name": """
+        import torch
+        import torch.nn as nn
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.cls_token = nn.Parameter(torch.zeros(1, 1, 8))
+                self.blocks = nn.Sequential(nn.Linear(8, 8), nn.LayerNorm(8))
+                self.head = nn.Linear(8, 3)
+                self.head_dist = nn.Linear(8, 3)
+            def forward(self, x):
+                x = self.blocks(x + self.cls_token)
+                return self.head(x) + self.head_dist(x)
+        # shapelens: input=(2, 4, 8)
+        model = Net()
+        for name, param in model.named_parameters():
+            if not name.startswith("head"):
+                param.requires_grad = False
+        # shapelens: input=(2, 4, 8)
+        model_blocks = Net()
+        for name, module in model_blocks.named_modules():
+            if name.startswith("blocks."):
+                module.requires_grad_(False)
+    """,
     "bare_layers_are_models": """
         import torch.nn as nn
         # shapelens: input=(4, 8)
@@ -225,6 +251,7 @@ def test_a_freezing_loop_over_a_module_with_an_unknown_part_leaves_no_wrong_spli
 
     source = textwrap.dedent("""
         import random
+        import torch
         import torch.nn as nn
         def set_module_requires_grad_(module, requires_grad):
             for param in module.parameters():
@@ -233,10 +260,11 @@ def test_a_freezing_loop_over_a_module_with_an_unknown_part_leaves_no_wrong_spli
             def __init__(self):
                 super().__init__()
                 act = getattr(nn, random.choice(["ReLU", "GELU"]))()
+                self.token = nn.Parameter(torch.zeros(1, 8))   # the module's own: unknown after the loop too
                 self.body = nn.Sequential(nn.Linear(4, 8), act, nn.LayerNorm(8))
-                set_module_requires_grad_(self.body, False)
-                self.head = nn.Linear(8, 2)
+                set_module_requires_grad_(self, False)
         model = Net()
+        model.head = nn.Linear(8, 2)
     """)
     ns: dict = {}
     exec(source, ns)
@@ -252,5 +280,5 @@ def test_a_freezing_loop_over_a_module_with_an_unknown_part_leaves_no_wrong_spli
             checked += 1
     assert checked >= 1   # the head, outside the loop: torch's 18 trainable
     assert rec.total_params is None or rec.params_unknown_reason
-    body = [l for l in rec.layers if l.path in ("body.0", "body.2")]
+    body = [l for l in rec.layers if l.path in ("body.0", "body.2", "")]
     assert body and all(l.trainable is None and l.unknown_reasons for l in body)

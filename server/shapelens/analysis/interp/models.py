@@ -784,9 +784,10 @@ def own_params_record(mod: M.Mod, rec: Recorder, name: Optional[str], depth: int
     trainable = frozen = 0
     for key, p in params:
         n = p.numel()
-        if n is None:
+        if n is None or isinstance(p.requires_grad, Unknown):
             r.trainable = r.non_trainable = None
-            r.unknown_reasons = [p.reason or f"the shape of `{key}` is unknown"]
+            r.unknown_reasons = [p.requires_grad.reason if isinstance(p.requires_grad, Unknown) else
+                                 p.reason or f"the shape of `{key}` is unknown"]
             return r
         if p.requires_grad is False:
             frozen += n
@@ -802,9 +803,10 @@ def param_record(p: Param, name: str, owner: M.Mod, depth: int) -> LayerRecord:
     r = LayerRecord(span, "Parameter", name, depth=depth)
     n = p.numel() if isinstance(p, Param) else None
     r.output_shape = p.shape
-    if n is None:
+    if n is None or isinstance(p.requires_grad, Unknown):
         r.trainable = r.non_trainable = None
-        r.unknown_reasons = [p.reason or "the Parameter's shape is unknown"]
+        r.unknown_reasons = [p.requires_grad.reason if isinstance(p.requires_grad, Unknown) else
+                             p.reason or "the Parameter's shape is unknown"]
     else:
         frozen = p.requires_grad is False
         r.trainable, r.non_trainable = (0, n) if frozen else (n, 0)

@@ -984,7 +984,10 @@ def module_iteration(it, mod, name: str, args, kwargs, node, frame):
         mods = walk_mods(mod)
         if any(m.taint is not None for m in mods):
             return next(m.taint for m in mods if m.taint is not None)
-        return it.born(mods if name == "modules" else [("", m) for m in mods])
+        if name == "modules":
+            return it.born(mods)
+        from .models import walk_tree
+        return it.born([(path, m) for m, path, _ in walk_tree(mod)])
     if name in ("parameters", "named_parameters"):
         mods = walk_mods(mod)
         out = []
@@ -992,7 +995,9 @@ def module_iteration(it, mod, name: str, args, kwargs, node, frame):
             if m.taint is not None:
                 return ParamsUnknown(m.taint.reason, mod)
             out.extend(param_views(it, m))
-        return it.born(out if name == "parameters" else [("", p) for p in out])
+        if name == "parameters":
+            return it.born(out)
+        return it.born(_named_params(it, mod))
     return it.born([])
 
 
@@ -1003,6 +1008,24 @@ class ParamsUnknown(Unknown):
     every trainable / non-trainable split under `owner` is unknown, never the one from before."""
 
     owner: Any = None
+
+
+def _named_params(it, mod) -> list:
+    """(name, Param) as named_parameters() gives them: "blocks.0.norm1.weight"; a tensor shapelens counts
+    without knowing its name (a layer the weight table does not cover) has an unknown name, so a test on
+    it (`name.startswith("head")`) is unknown too, never a guess. A tensor held twice comes once."""
+    from .models import walk_tree
+    out, seen = [], set()
+    for m, path, _ in walk_tree(mod):
+        param_views(it, m)
+        for key, p in m.params.items():
+            if not isinstance(p, Param) or id(p) in seen:
+                continue
+            seen.add(id(p))
+            full = f"{path}.{key}" if path else key
+            out.append((full if not key.startswith("<") else Unknown(f"the names of {m.type_name}'s tensors "
+                                                                     f"are not known to shapelens"), p))
+    return out
 
 
 def loop_over_params(it, items: "ParamsUnknown", reason: str) -> None:

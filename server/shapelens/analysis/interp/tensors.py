@@ -95,7 +95,7 @@ SIGS = {
     "linear": "input, weight, bias=None",
     "pad": "input, pad, mode='constant', value=None",
     "chunk": "input, chunks, dim=0", "split": "tensor, split_size_or_sections, dim=0",
-    "t": "input",
+    "t": "input", "unbind": "input, dim=0",
 }
 REDUCTIONS = {"mean", "sum", "amax", "amin", "prod", "std", "var", "logsumexp", "nansum", "nanmean", "norm", "max",
               "min", "argmax", "argmin", "all", "any", "median"}
@@ -632,6 +632,22 @@ def h_chunk(it, name, node, frame, a) -> Any:
     return tuple(result(it, Tensor(t.shape.replace(d, p)), [t]) for p in parts)
 
 
+def h_unbind(it, name, node, frame, a) -> Any:
+    """torch.unbind / x.unbind(dim): a tuple of size(dim) tensors without that dim (timm's attention:
+    `q, k, v = qkv.unbind(0)`)."""
+    t, dim = a["input"], a["dim"]
+    if not isinstance(t, Tensor) or t.shape is None or t.shape.open_rank or not isinstance(dim, int):
+        return Unknown(f"the pieces of `{frame.code.text(node)}` are known only at run time")
+    d = ops.norm_dim(dim, len(t.shape))
+    if d is None:
+        return fail(it, node, frame, ops._range_error("unbind", dim, len(t.shape)), [t])
+    size = t.shape[d]
+    if not is_known(size) or size > 4096:
+        return Unknown(f"the number of pieces of `{frame.code.text(node)}` is known only at run time")
+    dims = list(t.shape.dims[:d]) + list(t.shape.dims[d + 1:])
+    return tuple(result(it, Tensor(Shape.of(dims)), [t]) for _ in range(size))
+
+
 def h_movedim(it, name, node, frame, a) -> Any:
     t, src, dst = a["input"], a["source"], a["destination"]
     if not isinstance(t, Tensor) or not isinstance(src, int) or not isinstance(dst, int) or t.shape is None \
@@ -651,7 +667,7 @@ HANDLERS = {"flatten": h_flatten, "reshape": h_view, "view": h_view, "cat": h_ca
             "concatenate": h_cat, "stack": h_cat, "hstack": h_cat, "vstack": h_cat, "permute": h_permute,
             "transpose": h_transpose, "swapaxes": h_transpose, "swapdims": h_transpose, "unsqueeze": h_unsqueeze,
             "squeeze": h_squeeze, "matmul": h_matmul, "mm": h_matmul, "bmm": h_matmul, "conv1d": h_conv,
-            "conv2d": h_conv, "conv3d": h_conv, "linear": h_linear, "pad": h_pad, "chunk": h_chunk,
+            "conv2d": h_conv, "conv3d": h_conv, "linear": h_linear, "pad": h_pad, "chunk": h_chunk, "unbind": h_unbind,
             "split": h_chunk, "t": h_t, "movedim": h_movedim}
 
 
