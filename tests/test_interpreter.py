@@ -812,3 +812,33 @@ def test_a_recursive_helper_ends():
     """)
     result = analyze_source(source, "<recursive>")
     assert all(m.total_params is None for m in result.models)
+
+
+def test_functions_nobody_calls_share_one_budget(monkeypatch):
+    """timm registers hundreds of builders nobody in the file calls; each run with its defaults may spend its
+    own budget. In one unit (timm's files read their own module: the whole file is one) they share one:
+    past it the rest are not run, with one SL001 saying so, and the models the file names are still
+    analysed (vision_transformer.py: 125 s -> 13 s)."""
+    from shapelens.analysis.interp import models
+
+    monkeypatch.setattr(models, "SPECULATIVE_TOTAL", 150_000)
+    builders = "\n".join(f"""
+        def big_{i}():
+            layers = []
+            for _ in range(200):
+                for _ in range(200):
+                    layers.append(nn.Linear({i + 4}, {i + 4}))
+            return nn.Sequential(*layers)""" for i in range(12))
+    source = textwrap.dedent("""
+        import sys
+        import torch.nn as nn
+        _registry = sys.modules[__name__]   # the file reads its own module (timm's registry): one unit
+        """ + builders + """
+        # shapelens: input=(2, 3)
+        model = nn.Sequential(nn.Linear(3, 5))
+    """)
+    result = analyze_source(source, "<builders>")
+    notes = [d for d in result.diagnostics if d.code == "SL001" and "functions nobody calls" in d.message]
+    assert len(notes) == 1 and "and 9 more functions" in notes[0].message, [d.message for d in result.diagnostics]
+    model = next(m for m in result.models if m.name == "model")
+    assert model.total_params == 3 * 5 + 5

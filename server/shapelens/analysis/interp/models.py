@@ -33,6 +33,9 @@ from .objects import (MISSING, BudgetSpent, Break, Continue, Function, Opaque, P
 from ..directives import DIRECTIVE_RE
 BUILD_BUDGET = 300_000      # steps for the module-level statements of a unit
 SPECULATIVE_BUDGET = 100_000   # steps for each speculative run
+# steps for all of a unit's speculative runs: timm's vision_transformer.py registers ~250 builders of big
+# models, each spending its budget (10M steps, over a minute); past this, the rest are not run
+SPECULATIVE_TOTAL = 800_000
 RUN_BUDGET = 200_000        # steps for each model's recorded run
 MAX_ROOTS = 400             # models recorded per unit (a file of thousands of models: the first ones)
 
@@ -256,9 +259,17 @@ class Unit:
     def _speculate(self, it: Interp, frame: Frame) -> None:
         """Functions nobody called, with their defaults; model classes nobody made or named, likewise."""
         named = _names_used([fn for fn, _ in self.functions], self.classes)
+        start = it.steps
         for fn, value in self.functions:
             if fn.invoked or self.budget_problem:
                 continue
+            if it.steps - start > SPECULATIVE_TOTAL:
+                skipped = [f for f, _ in self.functions if not f.invoked and f is not fn]
+                self.report(_def_span(fn), "SL001", "info",
+                            f"`{fn.name}()` and {len(skipped)} more functions nobody calls in this file are not "
+                            f"run with their defaults: the budget of {SPECULATIVE_TOTAL:,} steps for those runs is "
+                            f"spent (call one, or give its model a name, to see it)")
+                break
             it.limit = it.steps + SPECULATIVE_BUDGET
             result = self._speculative_call(it, fn, frame, value)
             if type(result) is M.Mod:
