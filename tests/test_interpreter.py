@@ -570,6 +570,36 @@ IDIOMS = {
         # shapelens: input=(2, 4, 6, 6)
         model = Net()
     """,
+    # timm's drop-path schedule: [x.item() for x in torch.linspace(0, drop_path_rate, depth)] with the
+    # default rate 0. decides `DropPath(r) if r > 0. else nn.Identity()`; torch.arange(...).tolist()
+    "linspace_drop_path_rates_and_arange_values": """
+        import torch
+        import torch.nn as nn
+
+
+        class DropPath(nn.Module):
+            def __init__(self, p):
+                super().__init__()
+                self.p = p
+
+            def forward(self, x):
+                return x
+
+
+        class Net(nn.Module):
+            def __init__(self, depth=3, drop_path_rate=0.):
+                super().__init__()
+                dpr = [x.item() for x in torch.linspace(0, drop_path_rate, depth)]
+                self.blocks = nn.Sequential(*[nn.Sequential(nn.Linear(8, 8), DropPath(d) if d > 0. else nn.Identity())
+                                              for d in dpr])
+                ids = torch.arange(3).tolist()
+                self.head = nn.Linear(8, 2 + ids[-1])
+
+            def forward(self, x):
+                return self.head(self.blocks(x))
+        # shapelens: input=(2, 8)
+        model = Net()
+    """,
     "timm_style_registry_and_builder": """
         # timm's pattern (models/_registry.py, _builder.py, layers/create_norm_act.py), condensed: a decorator
         # registers each entry point with the default cfg it finds through sys.modules[fn.__module__]; the

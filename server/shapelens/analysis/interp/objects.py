@@ -178,7 +178,8 @@ class Partial:
 class Tensor:
     """A tensor whose shape is known (a Shape) or not (None, with the reason)."""
 
-    __slots__ = ("shape", "reason", "origin", "producer", "node", "step_spans", "is_input", "requires_grad")
+    __slots__ = ("shape", "reason", "origin", "producer", "node", "step_spans", "is_input", "requires_grad",
+                 "values")
 
     def __init__(self, shape: Optional[Shape], reason: str = "", origin: str = "", producer=None,
                  node=None) -> None:
@@ -190,6 +191,9 @@ class Tensor:
         self.step_spans = ()          # the analysed file's statements that bound it (Keras functional steps)
         self.is_input = False         # a keras.Input
         self.requires_grad = None
+        # a 1-D tensor of numbers known here (torch.linspace(0, rate, depth): timm's drop-path rates), read by
+        # iteration, .item() and .tolist(); None for any other tensor
+        self.values = None
 
     def __repr__(self) -> str:  # pragma: no cover
         return f"Tensor({self.shape.text() if self.shape else '?'})"

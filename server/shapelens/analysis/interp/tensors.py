@@ -682,7 +682,18 @@ def factory(it, name: str, args: list, kwargs: dict, node, frame) -> Any:
     if name == "arange":
         nums = [a for a in args if isinstance(a, (int, float)) and not isinstance(a, bool)]
         if len(nums) == len(args) and 1 <= len(args) <= 3 and all(isinstance(a, int) for a in nums):
-            return Tensor(Shape.of([len(range(*nums))]))
+            out = Tensor(Shape.of([len(range(*nums))]))
+            if len(out.shape.dims) == 1 and out.shape.dims[0] <= 4096 and not kwargs.get("dtype"):
+                out.values = tuple(range(*nums))   # int64 values, exactly
+            return out
+        return Tensor(None, f"the size of `{frame.code.text(node)}` is known only at run time")
+    if name == "linspace" and len(args) >= 3 and all(_number(a) for a in args[:2]) and \
+            isinstance(args[2], int) and not isinstance(args[2], bool) and 1 <= args[2] <= 4096 and \
+            not kwargs.get("dtype"):
+        out = Tensor(Shape.of([args[2]]))
+        out.values = _linspace32(float(args[0]), float(args[1]), args[2])
+        return out
+    if name == "arange":
         return Tensor(None, f"the size of `{frame.code.text(node)}` is known only at run time")
     if name == "randint":
         args = args[-1:]
@@ -702,6 +713,28 @@ def factory(it, name: str, args: list, kwargs: dict, node, frame) -> Any:
     if sizes is None:
         return Tensor(None, f"the size of `{frame.code.text(node)}` is known only at run time")
     return Tensor(Shape.of(["?" if s is None else s for s in sizes]))
+
+
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _linspace32(start: float, end: float, steps: int):
+    """torch.linspace's float32 values where they are exact whatever the kernel: one or two steps (the two
+    ends), or start == end (timm's drop-path rates with the default drop_path_rate=0.: every rate 0.0, so
+    `DropPath(r) if r > 0. else nn.Identity()` is decided). Between the ends torch's vectorised kernel rounds
+    in ways this does not reproduce bit for bit: None then (the values stay unknown, never a near miss)."""
+    import struct
+
+    def f32(v: float) -> float:
+        return struct.unpack("f", struct.pack("f", v))[0]
+
+    if steps == 1:
+        return (f32(start),)
+    if steps == 2 or start == end:
+        return tuple(f32(start) if i < steps // 2 else f32(end) for i in range(steps)) if start != end \
+            else (f32(start),) * steps
+    return None
 
 
 def literal_tensor(v) -> Tensor:
@@ -878,8 +911,12 @@ def call_method(it, t, name: str, args: list, kwargs: dict, node, frame, star) -
         # a new tensor of the given size (torchvision's stochastic_depth: input.new_empty(size).bernoulli_(p))
         return factory(it, "full" if name == "new_full" else "empty", args, kwargs, node, frame)
     if name == "item":
+        if t.values is not None and len(t.values) == 1:
+            return t.values[0]
         return Unknown("`.item()` is known only at run time")
     if name == "tolist":
+        if t.values is not None:
+            return it.born(list(t.values)) if t.shape is not None and len(t.shape.dims) == 1 else t.values[0]
         return Unknown("`.tolist()` is known only at run time")
     if name in ("numpy",):
         return t
@@ -930,7 +967,11 @@ def iterate(it, t, node, frame, unpack: Optional[int]):
     t = as_tensor(t)
     s = t.shape
     if s is not None and not s.open_rank and len(s) and is_known(s[0]) and s[0] <= 10_000:
-        return [Tensor(Shape.of(s.dims[1:])) for _ in range(s[0])]
+        items = [Tensor(Shape.of(s.dims[1:])) for _ in range(s[0])]
+        if t.values is not None and len(t.values) == s[0]:
+            for item, v in zip(items, t.values):
+                item.values = (v,)
+        return items
     return Unknown("iterating over a tensor of a length known only at run time")
 
 
