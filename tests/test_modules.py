@@ -455,3 +455,28 @@ def test_unbind_gives_one_tensor_per_slice_as_torch_does():
     line = source.splitlines().index("        q, k, v = qkv.unbind(0)") + 1
     assert ours[line] == tuple(qkv.unbind(0)[0].shape)   # three tensors, one distinct shape
     assert not [d for d in result.diagnostics if d.severity in ("error", "info")]
+
+
+def test_a_question_mark_names_its_real_cause_not_the_input():
+    """Issue #18: with the input given, a layer after an operation shapelens does not follow says that
+    operation is why, never "the input shape is unknown (give the model one ...)"."""
+    source = textwrap.dedent('''
+        import torch
+        import torch.nn as nn
+
+
+        class Net(nn.Module):  # shapelens: input=(2, 8, 16)
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(16, 16)
+                self.norm = nn.LayerNorm(16)
+
+            def forward(self, x):
+                x = torch.stft(x.flatten(0, 1), 8, return_complex=True).abs()
+                return self.norm(self.fc(x))
+    ''')
+    rec, _ = analyse_snippet(source, "Net")
+    assert rec.input_source == "directive"
+    reasons = [why for layer in rec.layers for why in layer.unknown_reasons]
+    assert reasons and not [w for w in reasons if "give the model one" in w or "input shape is unknown" in w]
+    assert any("stft" in w for w in reasons), reasons

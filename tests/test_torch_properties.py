@@ -153,6 +153,12 @@ def pads(draw):
         padding = tuple(draw(st.integers(-3, 4)) for _ in range(2 * m))
     rank = draw(st.integers(1, 5))
     shape = tuple(draw(st.integers(1, 4)) for _ in range(rank))
+    pads_given = padding if isinstance(padding, tuple) else (padding,)
+    if kind == "Circular" and len(pads_given) > 2 and any(p < 0 for p in pads_given):
+        # torch 2.13 raises "unsupported operation" for some negative circular pads over 2-3 dims, depending
+        # on how its copies overlap in memory (an implementation limit, not a shape rule): shapelens models
+        # the one-dim case only (pad_axis), so these are not drawn
+        padding = tuple(abs(p) for p in pads_given)
     return f"nn.{kind}Pad{nd}d({padding!r})", shape
 
 

@@ -167,6 +167,9 @@ class Ctx:
     is_first: bool = False
     input_origin: str = ""   # e.g. "64·5·5 = 1600 after Flatten of (N, 64, 5, 5)" for the last dim
     out: Optional[Shape] = None
+    # why the arriving tensor's shape is unknown, when it is and the interpreter knows (an op upstream it
+    # does not follow, a value known only at run time): the rule's "?" then names that cause, not the input
+    input_reason: str = ""
     trainable: Optional[int] = 0
     non_trainable: Optional[int] = 0
     macs: Optional[int] = 0

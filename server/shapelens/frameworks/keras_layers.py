@@ -97,7 +97,8 @@ def arriving(c: Ctx, any_rank: bool = False) -> Optional[Shape]:
     """The input shape, or None (with the reason) when unknown. A shape of unknown rank (after a Dense
     on an unknown input) is only usable by rules that say so (any_rank)."""
     if c.inp is None:
-        c.why_unknown(NO_INPUT if c.is_first else "the shape arriving from the previous layer is unknown")
+        c.why_unknown(c.input_reason or (NO_INPUT if c.is_first else
+                                         "the shape arriving from the previous layer is unknown"))
         return None
     if c.inp.open_rank and not any_rank:
         c.why_unknown(f"the rank of the arriving shape {c.inp.text()} is unknown")

@@ -46,7 +46,9 @@ def explain_unknown(c: Ctx) -> None:
     unknown = out is None or out.open_rank or UNKNOWN in out.dims or c.macs is None or c.trainable is None
     if not unknown or c.unknown:
         return
-    if c.inp is None:
+    if c.inp is None and c.input_reason:
+        c.why_unknown(c.input_reason)   # the arriving tensor's own cause (the model's input, or an op upstream)
+    elif c.inp is None:
         c.why_unknown("the input shape is unknown (give the model one, e.g. `# shapelens: input=(1, 3, 224, 224)`)")
     elif c.inp.open_rank or UNKNOWN in c.inp.dims:
         c.why_unknown(f"the input {c.inp.text()} is only partly known")
@@ -1292,7 +1294,10 @@ def padding_layer(c: Ctx) -> None:
     s = arriving(c, m)
     dims = list(s.dims)
     labels = AXES.get(m, tuple(f"dim {-m + i}" for i in range(m)))
-    outs = [pad_axis(c, kind, dims, -1 - i, labels[m - 1 - i], pads[2 * i], pads[2 * i + 1]) for i in range(m)]
+    # one padded dim of one row (every other dim 1): the only layout where torch's circular copy overlaps
+    one_row = m == 1 and not s.open_rank and all(is_known(x) for x in dims[:-1]) and math.prod(dims[:-1]) == 1
+    outs = [pad_axis(c, kind, dims, -1 - i, labels[m - 1 - i], pads[2 * i], pads[2 * i + 1], one_row)
+            for i in range(m)]
     known = [o for o in outs if is_known(o)]
     # Reflection/replication kernels reject an output whose padded dims are all empty (size 0), a 1-D
     # one therefore any empty output; constant and circular padding accept empty dims.
@@ -1323,7 +1328,7 @@ def padding_tuple(c: Ctx, nd: int) -> Optional[tuple]:
     return tuple(pad)
 
 
-def pad_axis(c: Ctx, kind: str, dims: list, axis: int, label: str, lo: int, hi: int):
+def pad_axis(c: Ctx, kind: str, dims: list, axis: int, label: str, lo: int, hi: int, one_row: bool = False):
     d = dims[axis]
     if not is_known(d):
         dims[axis] = UNKNOWN
@@ -1334,9 +1339,11 @@ def pad_axis(c: Ctx, kind: str, dims: list, axis: int, label: str, lo: int, hi: 
     if kind == "circular" and not (lo <= d and hi <= d):
         c.error("SL109", f"{c.rule.name}: padding ({lo}, {hi}) wraps around more than once: at most the input size "
                          f"{d} on {label}", related_to_input=True)
-    elif kind == "circular" and min(lo, hi) < 0 < max(lo, hi) and max(lo, hi) > d + min(lo, hi):
+    elif kind == "circular" and one_row and min(lo, hi) < 0 < max(lo, hi) and max(lo, hi) > d + min(lo, hi) >= 1:
         # torch 2.13's _pad_circular crops first, then copies the wrap from the cropped tensor into its own
-        # output: a wrap wider than what is left overlaps and raises "unsupported operation"
+        # output: on a single row, a wrap wider than what is left (when something is left) overlaps and raises
+        # "unsupported operation" (checked against torch for sizes 1-8, pads -8..8, leading dims 1 or more).
+        # With several rows or 2-D / 3-D padding the overlap depends on the memory layout: not modelled
         c.error("SL109", f"{c.rule.name}: padding ({lo}, {hi}) wraps {max(lo, hi)} positions around what the "
                          f"negative side leaves ({d} − {-min(lo, hi)} = {d + min(lo, hi)}) on {label}; torch "
                          f"raises", related_to_input=True)

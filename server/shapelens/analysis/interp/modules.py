@@ -200,6 +200,8 @@ def run_rule(it, mod: Mod, x: Optional[Tensor], call: dict, is_first: bool = Tru
               x.origin if x is not None else "")
     ctx.extra = bound.extra_kwargs
     ctx.call = call
+    if x is not None and x.shape is None:
+        ctx.input_reason = x.reason or "the shape of the tensor it receives is not known to the analysis"
     name = bound.extra_kwargs.get("name", bound.values.get("name"))
     ctx.layer_name = name if isinstance(name, str) else None
     for e in bound.errors:
