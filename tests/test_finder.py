@@ -277,3 +277,20 @@ def test_loop_variables_are_frozen_per_iteration():
     # by hand: (3·3·3 + 1)·16 = 448, (3·3·16 + 1)·32 = 4,640, (3·3·32 + 1)·64 = 18,496; padding 1 keeps 16×16
     assert [l.params for l in m.layers if l.type == "Conv2d"] == [448, 4640, 18496]
     assert m.layers[-1].output_shape.text() == "(1, 64, 16, 16)"
+
+
+def test_an_internal_error_is_a_warning_check_shows(monkeypatch):
+    """A bug (or a broken install) in the analysis is an SL001 warning on the statements it stopped, which
+    `--check` shows without --show-info, never a silent "no models found"."""
+    from shapelens.analysis import analyze_source
+    from shapelens.analysis.interp import models
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug")
+
+    monkeypatch.delenv("SHAPELENS_STRICT", raising=False)
+    monkeypatch.setattr(models, "analyze_unit", broken)
+    # a text no other test analyses: the unit cache must not hand this failure to anyone else
+    result = analyze_source("import torch.nn as nn\nmodel_internal_error_case = nn.Linear(2, 3)\n", "<broken>")
+    assert [(d.code, d.severity) for d in result.diagnostics] == [("SL001", "warning")]
+    assert "internal error" in result.diagnostics[0].message and "a bug" in result.diagnostics[0].message

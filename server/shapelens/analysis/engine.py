@@ -215,22 +215,24 @@ def _fork(work):
 
 
 def _analyze_unit(chunks: list[Chunk], lines: list[str], path: str, options: Options) -> tuple:
-    from .interp.models import analyze_unit
-
     try:
+        from .interp.models import analyze_unit
+
         return analyze_unit(chunks, lines, path, options)
     except RecursionError:
         return [], [_unit_failed(chunks, "these statements are nested too deeply to analyse")]
     except Exception as e:  # pragma: no cover - only reached through a bug
         if os.environ.get("SHAPELENS_STRICT"):
             raise
+        # a warning, not an info: `--check` shows it without --show-info (a broken install analysed nothing
+        # and said only "no models found")
         return [], [_unit_failed(chunks, f"internal error while analysing these statements "
-                                         f"({type(e).__name__}: {e}); please report it")]
+                                         f"({type(e).__name__}: {e}); please report it", "warning")]
 
 
-def _unit_failed(chunks: list[Chunk], message: str) -> Diagnostic:
+def _unit_failed(chunks: list[Chunk], message: str, severity: str = "info") -> Diagnostic:
     line = chunks[-1].start_line + 1
-    return Diagnostic(Span(line, 1, line, 1), "SL001", "info", message)
+    return Diagnostic(Span(line, 1, line, 1), "SL001", severity, message)
 
 
 def _failed(path: str, message: str) -> FileResult:
