@@ -600,6 +600,33 @@ IDIOMS = {
         # shapelens: input=(2, 8)
         model = Net()
     """,
+    # torchvision's MaxViT: drop-path rates from np.linspace(...).tolist(), blocks added with
+    # `self.layers += [...]` on an nn.ModuleList (its __iadd__ is extend)
+    "module_list_iadd_and_numpy_linspace_tolist": """
+        import numpy as np
+        import torch.nn as nn
+        class Block(nn.Module):
+            def __init__(self, dim, depth, p_max):
+                super().__init__()
+                self.layers = nn.ModuleList()
+                for idx, p in enumerate(np.linspace(0, p_max, depth).tolist()):
+                    self.layers += [nn.Sequential(nn.Linear(dim, dim), nn.Dropout(p))]
+            def forward(self, x):
+                for layer in self.layers:
+                    x = layer(x)
+                return x
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.blocks = nn.ModuleList([Block(8, 3, 0.2), Block(8, 2, 0.0)])
+                self.head = nn.Linear(8, 2)
+            def forward(self, x):
+                for b in self.blocks:
+                    x = b(x)
+                return self.head(x)
+        # shapelens: input=(2, 8)
+        model = Net()
+    """,
     "timm_style_registry_and_builder": """
         # timm's pattern (models/_registry.py, _builder.py, layers/create_norm_act.py), condensed: a decorator
         # registers each entry point with the default cfg it finds through sys.modules[fn.__module__]; the
@@ -756,6 +783,17 @@ def test_every_model_of_an_idiom_is_found_under_its_name():
 # ---------------------------------------------------------------- never a wrong number
 
 UNKNOWABLE = {
+    "a child replaced by a value known only at run time": """
+        import os
+        import torch.nn as nn
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.layers = nn.ModuleList([nn.Linear(4, 4)])
+                self.layers = getattr(nn, os.environ.get("KIND", "ModuleList"))([nn.Linear(4, 8)])
+                self.head = nn.Linear(8, 2)
+        model = Net()
+    """,
     "layers added in a loop of unknown length": """
         import torch.nn as nn
         def build(n):

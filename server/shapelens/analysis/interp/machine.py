@@ -168,6 +168,10 @@ class Interp:
                 self.mutated(current)
                 current.extend(items)   # in place, as Python does for lists
             value = current
+        elif natives.is_module_list(current) and op is ast.Add:
+            # ModuleList.__iadd__ is extend (torchvision's MaxVitBlock: self.layers += [MaxVitLayer(...)])
+            natives.call_method(self, current, "extend", [rhs], {}, s, frame, None)
+            value = current
         else:
             value = self.binary(op, current, rhs, s, frame, inplace=True)
         self.assign(s.target, value, frame)

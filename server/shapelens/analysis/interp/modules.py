@@ -593,6 +593,10 @@ def set_mod_attr(it, mod: Mod, name: str, value, node, frame) -> None:
     elif isinstance(value, Opaque) and mod.cls is not None:
         # made by something the analysis does not follow: if it is a module, its parameters count
         mod.children[name] = opaque(it, value.reason, node, frame, mod.framework)
+    elif isinstance(value, Unknown) and name in mod.children and mod.children[name] is not None:
+        # a module's child replaced by a value known only at run time (`self.layers += [...]` that could not be
+        # followed): a module may be there now, its parameters unknown -- never the old child's count
+        mod.children[name] = opaque(it, value.reason, node, frame, mod.framework)
     else:
         if mod.framework == "keras" and isinstance(value, (list, tuple, dict)) and _holds_layers(value):
             mod.children[name] = value   # Keras tracks layers in lists and dicts

@@ -1028,6 +1028,10 @@ def _named_params(it, mod) -> list:
     return out
 
 
+def is_module_list(v) -> bool:
+    return type(v) is M.Mod and v.kind == M.MODULELIST and v.framework == "torch"
+
+
 def loop_over_params(it, items: "ParamsUnknown", reason: str) -> None:
     for m in walk_mods(items.owner):
         for p in param_views(it, m):

@@ -387,7 +387,7 @@ def _all_plain(v, depth: int = 0) -> bool:
 
 _METHODS = {
     list: frozenset({"append", "extend", "insert", "pop", "remove", "index", "count", "reverse", "sort", "copy",
-                     "clear", "appendleft", "popleft", "extendleft"}),   # the last three: a deque is a list here
+                     "clear", "appendleft", "popleft", "extendleft", "tolist"}),   # deque as a list; tolist: numpy
     dict: frozenset({"items", "keys", "values", "get", "update", "pop", "setdefault", "copy", "clear"}),
     tuple: frozenset({"index", "count"}),
     set: frozenset({"add", "update", "discard", "remove", "union", "intersection", "difference", "copy"}),
@@ -434,6 +434,10 @@ _DEQUE_METHODS = {"appendleft": "insert", "popleft": "pop", "extendleft": "exten
 
 def _list_method(it, lst: list, name: str, args: list, kwargs: dict, node, frame):
     why = it.taint_of(lst)
+    if name == "tolist" and not args and not kwargs:
+        # a NumPy array of numbers is followed as a list (tensors.numpy_constant: np.linspace(0, p, n) for
+        # drop-path rates, torchvision's MaxViT): .tolist() gives its values
+        return why if why is not None else it.born(list(lst))
     if name in _DEQUE_METHODS:   # collections.deque is followed as a list (natives._deque)
         if name == "appendleft":
             return _list_method(it, lst, "insert", [0] + list(args[:1]), {}, node, frame)
