@@ -627,6 +627,22 @@ IDIOMS = {
         # shapelens: input=(2, 8)
         model = Net()
     """,
+    # torchvision's detection/backbone_utils.py: the backbone looked up in a module's __dict__ by name, then
+    # frozen by parameter name (every name not under the layers to train)
+    "builder_from_a_module_dict_and_freezing_by_name": """
+        import sys
+        import torch.nn as nn
+        def small(width=8):
+            return nn.Sequential(nn.Linear(4, width), nn.ReLU(), nn.Linear(width, 2))
+        def build(name, trainable=("2",), **kwargs):
+            backbone = sys.modules[__name__].__dict__[name](**kwargs)
+            for pname, parameter in backbone.named_parameters():
+                if all([not pname.startswith(layer) for layer in trainable]):
+                    parameter.requires_grad_(False)
+            return backbone
+        # shapelens: input=(2, 4)
+        model = build("small", width=16)
+    """,
     "timm_style_registry_and_builder": """
         # timm's pattern (models/_registry.py, _builder.py, layers/create_norm_act.py), condensed: a decorator
         # registers each entry point with the default cfg it finds through sys.modules[fn.__module__]; the

@@ -318,6 +318,13 @@ class Loader:
 
     # ------------------------------------------------------------------ attributes
     def attribute(self, mod: ModuleValue, name: str):
+        if name == "__dict__":
+            # torchvision's backbone_utils: resnet.__dict__[backbone_name](...). Its own definitions (names it
+            # imports stay out: resolving them all would load their modules); a module read only in part: unknown
+            if "__incomplete__" in mod.globals:
+                return Opaque(f"`{mod.name}.__dict__`: {mod.globals['__incomplete__'].reason}")
+            return {k: v for k, v in mod.globals.items()
+                    if type(v) is not LazyImport and k not in ("__star_imports__",)}
         v = mod.globals.get(name, MISSING)
         if type(v) is LazyImport:
             v = mod.globals[name] = self.resolve(v)
