@@ -6,7 +6,6 @@ are also checked against those hand-computed values (tests/annotated.py).
 from __future__ import annotations
 
 import textwrap
-import time
 
 import pytest
 
@@ -877,14 +876,12 @@ UNKNOWABLE = {
 
 @pytest.mark.parametrize("name", sorted(UNKNOWABLE))
 def test_an_unknowable_model_has_no_total(name):
-    started = time.perf_counter()
     result = analyze_source(textwrap.dedent(UNKNOWABLE[name]), "<unknowable>")
     assert result.models, "the model is still shown"
     for m in result.models:
         assert m.total_params is None, (m.name, m.total_params)
         reasons = [r for l in m.layers for r in l.unknown_reasons]
         assert reasons, "the ? has a reason"
-    assert time.perf_counter() - started < 60   # a hang guard, not a speed measurement
 
 
 def test_a_recursive_helper_ends():
