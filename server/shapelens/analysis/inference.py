@@ -90,7 +90,7 @@ def solve(equations: list, free: list, sizes: list):
     elif len(used) > 2:
         return None
     if proved:
-        return NoSolution(_first_failing(eqs, used), used)
+        return NoSolution(eqs[0], used)
     return None
 
 
@@ -151,7 +151,3 @@ def _pair(eqs: list, used: list, checks: list) -> tuple:
         if best is not None and a > sum(best):
             return best, True
     return best, False
-
-
-def _first_failing(eqs: list, used: list) -> Equation:
-    return eqs[0]

@@ -1106,19 +1106,13 @@ def _tensors_in(value, depth: int = 0) -> list:
 def _add_shape(step, shape, where: str) -> None:
     """One more shape the step made; `where`: the run-time condition it was made under ("" for none)."""
     for i, s in enumerate(step.output_shapes):
-        if _same_shape(shape, s):
+        if shape == s:   # Shape is a frozen dataclass: dims (a Sym compares by its text) and open_rank
             if not where:
                 step.only_where[i] = ""
             return
     if len(step.output_shapes) < 16:
         step.output_shapes.append(shape)
         step.only_where.append(where)
-
-
-def _same_shape(a, b) -> bool:
-    if a is None or b is None:
-        return a is b
-    return a.dims == b.dims and a.open_rank == b.open_rank
 
 
 def analyze_unit(chunks: list, lines: list, path: str, options) -> tuple:

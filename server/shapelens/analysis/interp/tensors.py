@@ -687,7 +687,7 @@ def factory(it, name: str, args: list, kwargs: dict, node, frame) -> Any:
                 out.values = tuple(range(*nums))   # int64 values, exactly
             return out
         return Tensor(None, f"the size of `{frame.code.text(node)}` is known only at run time")
-    if name == "linspace" and len(args) >= 3 and all(_number(a) for a in args[:2]) and \
+    if name == "linspace" and len(args) >= 3 and _numbers(args[:2]) and \
             isinstance(args[2], int) and not isinstance(args[2], bool) and 1 <= args[2] <= 4096 and \
             not kwargs.get("dtype"):
         out = Tensor(Shape.of([args[2]]))
@@ -713,10 +713,6 @@ def factory(it, name: str, args: list, kwargs: dict, node, frame) -> Any:
     if sizes is None:
         return Tensor(None, f"the size of `{frame.code.text(node)}` is known only at run time")
     return Tensor(Shape.of(["?" if s is None else s for s in sizes]))
-
-
-def _number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def _linspace32(start: float, end: float, steps: int):
