@@ -311,3 +311,17 @@ def test_symbolic_stacks_equal_torch_at_three_sizes(source, sizes):
                     continue
                 assert (d if isinstance(d, int) else symbolic.evaluate(d, env)) == t, \
                     (layer.path, layer.output_shape.text(), (h, w), real[layer.path])
+
+
+def test_a_view_no_input_size_fits_is_its_own_error_on_its_line():
+    """`x.view(-1, 16 * 5 * 5 + 1)` after LeNet's convolutions: no square input makes 16·((H-12)//4)·((W-12)//4)
+    equal 401, torch raises at every size tried, and the error is the view's code (SL111) on the view's line."""
+    source = LENET_VIEW.replace("x.view(-1, 16 * 5 * 5)", "x.view(-1, 401)").replace(
+        "nn.Linear(16 * 5 * 5, 120)", "nn.Linear(401, 120)")
+    model = build(source, "LeNet")
+    assert not any(runs(model, (1, 3, s, s)) for s in range(12, 90))
+    rec, result = record(source, "LeNet")
+    errors = [d for d in result.diagnostics if d.severity == "error"]
+    line = source.splitlines().index("        x = x.view(-1, 401)") + 1
+    assert [(d.code, d.span.line) for d in errors] == [("SL111", line)], [(d.code, d.span.line, d.message) for d in errors]
+    assert "401" in errors[0].message

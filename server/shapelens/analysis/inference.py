@@ -31,7 +31,7 @@ class Equation:
     value: int
     what: str          # e.g. "fc1 (Linear)'s in_features 9216"
     span: object = None
-    code: str = "SL106"
+    code: str = "SL106"   # the check's code: SL106 in_features, SL105 channels, SL111 a view
     mod: object = None   # the layer that put it (its row names it)
 
     def text(self) -> str:
@@ -131,7 +131,11 @@ def _square(eqs: list, used: list, checks: list) -> tuple:
 def _pair(eqs: list, used: list, checks: list) -> tuple:
     """(smallest (a, b) by a + b that fits, whether none fits is proved) for two independent symbols."""
     best, budget = None, PAIR_BUDGET
+    only_a = [c for c in checks if symbolic.symbols(c) == {used[0]}]
     for a in range(1, LIMIT + 1):
+        # a size of the first symbol alone below 1 (LeNet's (H-12)//4 for H < 16): no b can make this a valid
+        if any((symbolic.evaluate(c, {used[0]: a}) or 0) < 1 for c in only_a):
+            continue
         first_valid = None
         for b in range(1, LIMIT + 1):
             budget -= 1

@@ -203,9 +203,10 @@ class Ctx:
     def info(self, code: str, message: str) -> None:
         self.findings.append(Finding(code, "info", message))
 
-    def require(self, size: Dim, value: int, what: str) -> None:
-        """The layer runs only where the symbolic `size` equals `value` (what: e.g. "in_features 9216")."""
-        self.constraints.append((size, value, what))
+    def require(self, size: Dim, value: int, what: str, code: str) -> None:
+        """The layer runs only where the symbolic `size` equals `value` (what: e.g. "in_features 9216"); `code`:
+        the check's own code, for the error when no input size satisfies it."""
+        self.constraints.append((size, value, what, code))
 
     def why_unknown(self, reason: str) -> None:
         if reason and reason not in self.unknown:

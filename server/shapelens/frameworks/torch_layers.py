@@ -178,7 +178,7 @@ def check_size(c: Ctx, s: Shape, axis: int, expected: Optional[int], what: str) 
     """SL105 when the input's size at `axis` is known and differs from the declared `what`."""
     got = dim_at(s, axis)
     if c.inp is not None and expected is not None and symbolic.is_symbolic(got):
-        c.require(got, expected, f"{what} {expected}")
+        c.require(got, expected, f"{what} {expected}", "SL105")
         return True
     if c.inp is None or expected is None or not is_known(got) or got == expected:
         return True
@@ -482,7 +482,7 @@ def linear_like(c: Ctx, fin: Optional[int], fout: Optional[int], bias) -> None:
         c.error("SL106", f"{c.rule.name} expects in_features={fin}, but {num(got)} features arrive{where}: "
                          f"input {s.text()}", related_to_input=True)
     elif fin is not None and symbolic.is_symbolic(got):
-        c.require(got, fin, f"in_features {fin}")
+        c.require(got, fin, f"in_features {fin}", "SL106")
     c.out = Shape.of(list(s.dims[:-1]) + [fout if fout is not None else UNKNOWN], s.open_rank)
     lead = lead_factor(s, 1)
     if fin is not None and fout is not None and lead is not None:

@@ -90,12 +90,11 @@ class Interp:
         self.equations: list = []
 
     def add_equations(self, found, mod=None, span=None) -> None:
-        """(size, value, what[, code]) equations of a layer (Ctx.constraints) or an op (Op.constraints)."""
+        """(size, value, what, code) equations of a layer (Ctx.constraints) or an op (Op.constraints)."""
         from ..inference import Equation
-        for c in found:
+        for size, value, what, code in found:
             if len(self.equations) < 64:
-                code = c[3] if len(c) > 3 else "SL106"
-                self.equations.append(Equation(c[0], c[1], c[2], span if span is not None else
+                self.equations.append(Equation(size, value, what, span if span is not None else
                                                getattr(mod, "span", None), code, mod))
 
     # ================================================================== budget

@@ -23,7 +23,7 @@ class Op:
     error: str = ""
     reason: str = ""      # why the shape is unknown
     origin: str = ""      # how the last dimension came about (for a later Linear's message)
-    constraints: tuple = ()   # (size, value, what): equations on symbolic input sizes, as Ctx.constraints
+    constraints: tuple = ()   # (size, value, what, code): equations on symbolic input sizes, as Ctx.constraints
 
 
 def unknown(reason: str) -> Op:
@@ -140,7 +140,7 @@ def _view_keeps_batch(s: Shape, target: list, index: int, op: str) -> Optional[O
     out = [s.dims[0]] + list(rest)
     return Op(Shape.of(out), text=f"{op}: -1 = {s.dims[0]} where {dim_text(have)} = {want}",
               origin=f"{dim_text(have)} = {want} after {op} of {s.text()}",
-              constraints=((have, want, f"{op}({_tuple_text(target)[1:-1]})"),))
+              constraints=((have, want, f"{op}({_tuple_text(target)[1:-1]})", "SL111"),))
 
 
 def _tuple_text(sizes) -> str:
