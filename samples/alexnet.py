@@ -8,7 +8,6 @@ NUM_CLASSES = 1000
 class AlexNet(nn.Module):
     def __init__(self, dropout: float = 0.5) -> None:
         super().__init__()
-        # shapelens: input=(N, 3, 224, 224)
         self.features = nn.Sequential(
             nn.Conv2d(3, 64, kernel_size=11, stride=4, padding=2),
             nn.ReLU(inplace=True),
@@ -25,7 +24,6 @@ class AlexNet(nn.Module):
             nn.MaxPool2d(kernel_size=3, stride=2),
         )
         self.avgpool = nn.AdaptiveAvgPool2d((6, 6))
-        # shapelens: input=(N, 256 * 6 * 6)
         self.classifier = nn.Sequential(
             nn.Dropout(p=0.5),
             nn.Linear(256 * 6 * 6, 4096),
@@ -43,6 +41,7 @@ class AlexNet(nn.Module):
         return self.classifier(x)
 
 
+# shapelens: input=(N, 3, 224, 224)
 model = AlexNet()
 
 if __name__ == "__main__":

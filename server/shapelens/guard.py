@@ -54,6 +54,7 @@ def limit_message(status: str, detail: str, memory_mb: int, seconds: float) -> s
 def analyse_text(text: str, path: str, default_input: Optional[tuple] = None, parallel: bool = False):
     """The file's FileResult as shapelens reports it (see module doc)."""
     from .analysis.engine import Options, analyze_source, filter_ignored
+    from .analysis.misses import no_models_reason
     from .analysis.source import split, split_lines, statement_diagnostics
 
     result = analyze_source(text, path, Options(default_torch_input=default_input, parallel=parallel))
@@ -63,6 +64,8 @@ def analyse_text(text: str, path: str, default_input: Optional[tuple] = None, pa
         result.diagnostics = sorted(result.diagnostics + filter_ignored(found, split_lines(text)),
                                     key=lambda d: (d.span.line, d.span.col))
     result.diagnostics = merge_axes(result.diagnostics)
+    if not result.models:
+        result.no_models_reason = no_models_reason(split_lines(text), path, result.diagnostics)
     return result
 
 

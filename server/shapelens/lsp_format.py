@@ -441,7 +441,9 @@ def model_totals_markdown(model: ModelRecord) -> str:
         f"- MACs: {fmt_count(model.total_macs)} ({fmt_compact(model.total_macs)})",
         f"- Activation memory: {fmt_bytes(model.activation_bytes)} (float32 outputs, one sample)",
     ]
-    if model.input_shape is None and model.framework == "torch":
+    if model.input_shape is None and model.input_reason:
+        lines += ["", f"Input unknown: {model.input_reason}"]
+    elif model.input_shape is None and model.framework == "torch":
         lines += ["", "No input shape: add `# shapelens: input=(1, 3, 224, 224)` above the model, "
                       "or set `shapelens.defaultTorchInput`."]
     return "\n".join(lines)

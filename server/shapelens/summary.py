@@ -207,7 +207,8 @@ def model_heading(path: str, m: ModelRecord) -> str:
     inp = shape_text(m.input_shape)
     src = f" from {m.input_source}" if m.input_source else ""
     if m.input_shape is None:
-        inp, src = "unknown", (" (add `# shapelens: input=(1, 3, 224, 224)` above the model)"
+        inp, src = "unknown", (f": {m.input_reason}" if m.input_reason else
+                               " (add `# shapelens: input=(1, 3, 224, 224)` above the model)"
                                if m.framework == "torch" else " (add keras.Input(shape=...))")
     framework = "PyTorch" if m.framework == "torch" else "Keras"
     return f'Model "{m.name}" ({framework}, {where}) · input {inp}{src}'
@@ -277,7 +278,7 @@ def unknown_notes(m: ModelRecord) -> list:
 def file_summary(r: FileResult, depth: Optional[int] = None) -> str:
     parts = []
     if not r.models:
-        parts.append(f"{r.path}: no Keras or PyTorch Sequential models found")
+        parts.append(f"{r.path}: {r.no_models_reason or 'no models found'}")
     shown: set = set()
     for m in r.models:
         block = [model_heading(r.path, m), model_table(m, depth)] + totals_lines(m)

@@ -82,6 +82,14 @@ _add("SL002", "unknown layer or run-time value", "info",
      "shapelens never guesses: the layer's shape and parameters are shown as ? and everything after it is "
      "unknown until a later layer re-establishes the shape (e.g. a Conv2d's out_channels).",
      "model = nn.Sequential(MyBlock(64), nn.ReLU())", "Nothing to fix in your model. Unknown values show ? with the reason.")
+_add("SL003", "input directive not used", "warning",
+     "A `# shapelens: input=...` comment that no model takes: its text is not a shape, or it sits where no model "
+     "looks for one (models look on the line above their assignment, their class, or the function that builds "
+     "them), or the model has its own input (a keras.Input).",
+     "The directive was meant to give the model its input; ignored without a word, every shape after it would "
+     "show ? for a reason the user has already dealt with.",
+     "# shapelens: input=(1, 3, 32, 32)\n\nx = 3\nmodel = nn.Sequential(nn.Conv2d(3, 8, 3))",
+     "x = 3\n# shapelens: input=(1, 3, 32, 32)\nmodel = nn.Sequential(nn.Conv2d(3, 8, 3))")
 _add("SL010", "invalid constructor arguments", "error",
      "A layer call the real constructor rejects with a TypeError: a missing required argument, an unexpected "
      "keyword, too many positional arguments.",

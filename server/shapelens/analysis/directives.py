@@ -1,7 +1,66 @@
-"""The `# shapelens: input=(...)` directive: where it is found (the analysis, interp/models.py) and which names
-it reads (units.py groups a statement with the constants its directive names)."""
+"""The `# shapelens: input=(...)` directive: where it is found (the analysis, interp/models.py), which names
+it reads (units.py groups a statement with the constants its directive names), and the directives no model
+took (issue #18: a directive ignored without a word left the user reading "? because the input is unknown").
+"""
 from __future__ import annotations
 
+import ast
 import re
+from typing import Optional
+
+from .records import Diagnostic, Span
 
 DIRECTIVE_RE = re.compile(r"#\s*shapelens:\s*input\s*=\s*(\(.*\)|\[.*\])")
+# any spelling a user may mean as a directive, read or not: `input=1,3,32,32`, `input = (1, 3`
+ANY_DIRECTIVE_RE = re.compile(r"#\s*shapelens:\s*input\s*=\s*(?P<text>.*)$")
+
+WHERE = ("right above the model's assignment (`model = …`), its `class` line, or the `def` of the function that "
+         "builds it")
+
+
+def unused_directives(lines: list[str], models: list) -> list[Diagnostic]:
+    """An SL003 warning for each directive no model took: one whose text is not a shape, or one that sits
+    where no model looks for it. The models' `directive_line` says which were taken."""
+    taken = {m.directive_line for m in models if getattr(m, "directive_line", None)}
+    out = []
+    for ln, text in enumerate(lines, 1):
+        if "shapelens" not in text:
+            continue
+        m = ANY_DIRECTIVE_RE.search(text)
+        if m is None or ln in taken:
+            continue
+        span = Span(ln, m.start() + 1, ln, len(text.rstrip("\r\n")) + 1)
+        problem = _unreadable(m.group("text"))
+        if problem is None:
+            problem = _unattached(ln, models)
+        out.append(Diagnostic(span, "SL003", "warning", f"`# shapelens: input=` on line {ln} {problem}"))
+    return out
+
+
+def _unreadable(text: str) -> Optional[str]:
+    """Why a directive's text is not a shape, or None."""
+    text = text.strip()
+    try:
+        node = ast.parse(text, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        node = None
+    if not DIRECTIVE_RE.search("# shapelens: input=" + text) or not isinstance(node, (ast.Tuple, ast.List)):
+        return (f"is not read: `{text[:40]}` is not a shape; write a tuple such as `(1, 3, 224, 224)` "
+                f"(several inputs: `((1, 5), (1, 7, 16))`)")
+    return None
+
+
+def _unattached(ln: int, models: list) -> str:
+    below = [m for m in models if m.span.line > ln or (m.name_span is not None and m.name_span.line > ln)]
+    near = min(below, key=lambda m: min(m.span.line, m.name_span.line if m.name_span else m.span.line),
+               default=None)
+    if near is not None and near.input_source and _adjacent(ln, near):
+        return (f"is not used: model \"{near.name}\" takes its input from {near.input_source}")
+    hint = f" (the nearest model below is \"{near.name}\" on line {near.span.line})" if near is not None else (
+        " (no model of this file was found below it)")
+    return f"is attached to no model: it must sit {WHERE}{hint}"
+
+
+def _adjacent(ln: int, m) -> bool:
+    lines = {m.span.line, m.name_span.line if m.name_span else m.span.line}
+    return any(0 <= first - ln <= 1 for first in lines)

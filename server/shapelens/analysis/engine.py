@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from . import units
+from . import directives, units
 from .records import Diagnostic, FileResult, Span
 from .source import Chunk, drop_ast, split
 
@@ -83,6 +83,7 @@ def analyze_source(text: str, path: str = "<string>", options: Optional[Options]
         return _failed(path, f"internal error while analysing this file ({type(e).__name__}: {e}); "
                              f"please report it")
     result.models.sort(key=lambda r: (r.span.line, r.span.col))
+    result.diagnostics += directives.unused_directives(lines, result.models)
     result.diagnostics.sort(key=lambda d: (d.span.line, d.span.col))
     result.diagnostics = filter_ignored(result.diagnostics, lines)
     return result

@@ -134,6 +134,8 @@ class ModelRecord:
     name_span: Optional[Span] = None   # the variable name, for hovers on it
     input_shape: Optional[Shape] = None
     input_source: Optional[str] = None  # where the input shape came from, e.g. "directive"
+    directive_line: Optional[int] = None  # the line of the `# shapelens: input=` directive it took
+    input_reason: Optional[str] = None    # why the input shape is unknown, when it is and the cause is known
     layers: list[LayerRecord] = field(default_factory=list)
     # "sequential"; "module" (nn.Module / keras.Model subclass); "functional" (keras.Model(inputs, outputs))
     kind: str = "sequential"
@@ -227,6 +229,7 @@ class ModelRecord:
             "col": self.span.col,
             "input_shape": self.input_shape.to_json() if self.input_shape else None,
             "input_source": self.input_source,
+            "input_unknown_reason": self.input_reason,
             "layers": [l.as_dict() for l in self.layers],
             "total_params": self.total_params if self.params_unknown_reason is None else None,
             "total_params_unknown_reason": self.params_unknown_reason,
@@ -250,11 +253,13 @@ class FileResult:
     path: str
     models: list[ModelRecord] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    no_models_reason: Optional[str] = None   # with no model: what was looked for and the nearest miss
 
     def as_dict(self) -> dict:
         return {
             "path": self.path,
             "models": [m.as_dict() for m in self.models],
+            "no_models_reason": self.no_models_reason,
             "diagnostics": [d.as_dict() for d in sorted(self.diagnostics, key=_diag_key)],
         }
 

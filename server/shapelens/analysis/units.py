@@ -372,7 +372,7 @@ def _movable(models: list, diagnostics: list, ranges: list) -> bool:
     spans, texts = [], []
     for m in models:
         spans += [m.span, m.name_span] + [l.span for l in m.layers + m.blocks] + [s.span for s in m.steps]
-        texts += [m.input_source] + [s.text for s in m.steps]
+        texts += [m.input_source, m.input_reason] + [s.text for s in m.steps]
         for l in m.layers + m.blocks:
             texts += [l.name, l.type] + [t for _, t in l.formulas] + list(l.unknown_reasons)
         for s in m.steps:
@@ -404,7 +404,9 @@ def _moved_model(m, delta: int):
     match = _LINE_NAME.match(name) if isinstance(name, str) else None
     if match:
         name = f"{match.group(1)} at line {int(match.group(2)) + delta}"
+    line = m.directive_line + delta if m.directive_line else m.directive_line
     return _copy(m, name=name, span=_moved(m.span, delta), name_span=_moved(m.name_span, delta),
+                 directive_line=line,
                  layers=[_copy(l, span=_moved(l.span, delta)) for l in m.layers],
                  blocks=[_copy(b, span=_moved(b.span, delta)) for b in m.blocks],
                  steps=[_copy(s, span=_moved(s.span, delta)) for s in m.steps])

@@ -83,6 +83,7 @@ class Unit:
 
     def __init__(self, lines: list, path: str, options, chunks: list) -> None:
         self.lines = lines
+        self.directive_line: Optional[int] = None   # the line of the directive the last inputs() took
         self.path = path
         self.options = options
         self.chunks = chunks
@@ -372,9 +373,13 @@ class Unit:
             ins, outs = mod.graph if mod.graph is not None else ([], [])
             record.input_shape = ins[0].shape if ins else None
             record.input_source = "Input"
+            if ins and ins[0].shape is None and ins[0].reason:
+                record.input_reason = ins[0].reason
             record.steps = _graph_steps(ins, outs)
         else:
             inputs, source = self.inputs(it, frame, mod, name_span, line, origin)
+            if source == "directive":
+                record.directive_line = self.directive_line
             record.input_shape = inputs[0].shape if inputs and inputs[0] is not None else None
             record.input_source = source
             if mod.problem is None:
@@ -514,8 +519,10 @@ class Unit:
         for ln in candidates:
             if 0 < ln <= len(self.lines):
                 match = DIRECTIVE_RE.search(self.lines[ln - 1])
-                if match:
-                    return parse_directive(it, frame, match.group(1))
+                shapes = parse_directive(it, frame, match.group(1)) if match else None
+                if shapes is not None:
+                    self.directive_line = ln
+                    return shapes
         return None
 
 

@@ -1,0 +1,130 @@
+"""Issue #18: nothing is dropped in silence. A `# shapelens: input=` directive no model takes is an SL003
+warning on its line, a model whose input is unknown says why in its heading, and a file with no model says
+what was looked for and the nearest miss. The shapes a moved directive gives are checked against torch."""
+from __future__ import annotations
+
+import os
+import textwrap
+
+import pytest
+
+from shapelens.guard import analyse_text
+from shapelens.summary import file_summary
+
+
+def analyse(src: str, path: str = "<messages>"):
+    return analyse_text(textwrap.dedent(src), path)
+
+
+def sl003(result) -> list:
+    return [(d.span.line, d.severity, d.message) for d in result.diagnostics if d.code == "SL003"]
+
+
+MISPLACED = """\
+    import torch.nn as nn
+    # shapelens: input=(1, 3, 32, 32)
+
+    x = 3
+    model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU())
+"""
+
+
+def test_a_directive_no_model_takes_is_a_warning_naming_where_it_must_sit():
+    r = analyse(MISPLACED)
+    [(line, severity, message)] = sl003(r)
+    assert (line, severity) == (2, "warning")
+    assert "attached to no model" in message and "right above the model's assignment" in message
+    assert '"model" on line 5' in message
+    assert r.models[0].input_source != "directive"
+
+
+def test_the_directive_moved_above_the_model_is_taken_and_matches_torch():
+    torch = pytest.importorskip("torch")
+    moved = MISPLACED.replace("    # shapelens: input=(1, 3, 32, 32)\n", "").replace(
+        "    model =", "    # shapelens: input=(1, 3, 32, 32)\n    model =")
+    r = analyse(moved)
+    assert sl003(r) == []
+    m = r.models[0]
+    assert m.input_source == "directive"
+    real = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU())(torch.zeros(1, 3, 32, 32))
+    assert m.layers[-1].output_shape.text() == str(tuple(real.shape))
+
+
+@pytest.mark.parametrize("text", ["1,3,32,32", "(1, 3, 32", "'224'"])
+def test_a_directive_that_is_not_a_shape_says_so(text):
+    r = analyse(f"""\
+        import torch.nn as nn
+        # shapelens: input={text}
+        model = nn.Sequential(nn.Conv2d(3, 8, 3))
+    """)
+    [(line, _, message)] = sl003(r)
+    assert line == 2 and "is not a shape" in message and "(1, 3, 224, 224)" in message
+
+
+def test_a_directive_above_a_keras_functional_model_names_the_input_it_has():
+    pytest.importorskip("keras")
+    r = analyse("""\
+        import keras
+        from keras import layers
+        inp = keras.Input(shape=(8,))
+        out = layers.Dense(4)(inp)
+        # shapelens: input=(1, 16)
+        model = keras.Model(inp, out)
+    """)
+    [(line, _, message)] = sl003(r)
+    assert line == 5 and "is not used" in message and "Input" in message
+
+
+def test_directives_taken_by_a_class_and_a_builder_are_not_reported():
+    r = analyse("""\
+        import torch.nn as nn
+
+        # shapelens: input=(2, 3, 16, 16)
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.c = nn.Conv2d(3, 4, 3)
+
+            def forward(self, x):
+                return self.c(x)
+
+
+        # shapelens: input=(2, 5)
+        def build():
+            return nn.Sequential(nn.Linear(5, 7))
+    """)
+    assert sl003(r) == []
+    assert sorted(m.input_source for m in r.models) == ["directive", "directive"]
+
+
+def test_the_heading_of_a_model_whose_input_is_unknown_names_the_cause():
+    pytest.importorskip("keras")
+    r = analyse("""\
+        from keras.src.models import Functional
+        from keras import layers
+
+        def get(img_size):
+            inp = layers.Input(shape=img_size + (3,))
+            x = layers.Conv2D(8, 3)(inp)
+            return Functional(inp, x)
+    """)
+    heading = file_summary(r).splitlines()[0]
+    assert "add keras.Input" not in heading
+    assert "`img_size` is an argument of `get()`" in heading
+
+
+def test_no_models_says_what_was_looked_for_and_the_nearest_miss(tmp_path):
+    plain = analyse("import numpy as np\n\ndef f(x):\n    return np.zeros(x)\n")
+    assert plain.models == []
+    assert "nn.Module" in plain.no_models_reason and "imports neither torch nor keras" in plain.no_models_reason
+    assert "no models found" in file_summary(plain) and "Sequential models found" not in file_summary(plain)
+
+    path = tmp_path / "net.py"
+    path.write_text("from mylib import BaseModel\nimport torch\n\n\nclass Net(BaseModel):\n    pass\n")
+    r = analyse_text(path.read_text(), str(path))
+    assert "class `Net` (line 5) derives from `BaseModel`, imported from `mylib`" in r.no_models_reason
+
+
+def test_no_models_in_a_file_that_does_not_parse_names_the_line():
+    r = analyse("import torch\nimport torch.nn as nn\nmodel = nn.Sequential(\n    nn.Conv2d(3,\n")
+    assert r.models == [] and "line 4" in r.no_models_reason   # where Python reports it and "syntax error" in r.no_models_reason
