@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import re
 import sys
 
 import pytest
@@ -82,6 +83,22 @@ def test_never_a_wrong_number(path, name, corpus_truth, corpus_reports):
     assert not t.get("forward_error"), f"the framework's forward pass failed: {t['forward_error']}"
     violations = mr.violations()
     assert not violations, "\n".join([f"{len(violations)} wrong numbers / false errors:"] + violations[:25])
+
+
+# a "?" says where it began: a line ("… (line 44)", "line 12 of `timm.models.levit`"), or that the row's own
+# layer never ran; and never asks for an input the model was given (issue #18)
+NAMES_WHERE = re.compile(r"\bline \d+|never called while the model ran")
+ASKS_FOR_INPUT = ("give the model one", "add keras.Input", "the model's input shape is unknown")
+
+
+@pytest.mark.parametrize("path,name", CASES)
+def test_every_unknown_names_where_it_began(path, name, corpus_reports):
+    mr = corpus_reports[path][name]
+    vague = [f"line {line} {kind}: {why}" for line, kind, why in mr.unknown_reasons if not NAMES_WHERE.search(why)]
+    asks = [f"line {line} {kind}: {why}" for line, kind, why in mr.unknown_reasons
+            if any(a in why for a in ASKS_FOR_INPUT)]
+    assert not vague, "\n".join([f"{len(vague)} reasons name no line:"] + vague[:10])
+    assert not asks, "\n".join([f"{len(asks)} reasons ask for the input the model was given:"] + asks[:10])
 
 
 def test_keys_of_xfail_exist():

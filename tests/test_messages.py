@@ -128,3 +128,53 @@ def test_no_models_says_what_was_looked_for_and_the_nearest_miss(tmp_path):
 def test_no_models_in_a_file_that_does_not_parse_names_the_line():
     r = analyse("import torch\nimport torch.nn as nn\nmodel = nn.Sequential(\n    nn.Conv2d(3,\n")
     assert r.models == [] and "line 4" in r.no_models_reason   # where Python reports it and "syntax error" in r.no_models_reason
+
+
+ROOT_CAUSE = """\
+    import torch
+    import torch.nn as nn
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 8, 3)
+            self.fc = nn.Linear(8, 4)
+
+        def forward(self, x):
+            x = self.conv(x)
+            x = x.view(x.size(0), x.unknown_method(), -1)
+            x = x.mean(-1)
+            return self.fc(x)
+
+
+    # shapelens: input=(1, 3, 16, 16)
+    model = Net()
+"""
+
+
+def _reasons(result) -> list:
+    """The reasons of the "?" sizes on the statements' hints."""
+    return [why for m in result.models for s in m.steps for why in s.unknown_reasons]
+
+
+def test_a_question_mark_names_the_line_where_it_began_not_each_layer_after_it():
+    """The view at line 13 makes a size unknown; the statement after it says so, with the line. (torch: the
+    view gives (1, 8, 196) and the Linear (1, 4), which shapelens shows since out_features fixes it.)"""
+    r = analyse(ROOT_CAUSE)
+    assert [s.output_shape.text() for s in r.models[0].steps] == ["(1, 8, 14, 14)", "(1, ?, ?)", "(1, ?)", "(1, 4)"]
+    [why] = set(_reasons(r))
+    assert "line 13" in why and "view" in why
+    assert "the shape of an operand is unknown" not in why and "input shape is unknown" not in why
+
+
+def test_a_line_named_in_a_reason_moves_with_its_model(monkeypatch):
+    """A cached unit moved by an edit above it names the moved line, as a fresh analysis does."""
+    from shapelens.analysis import units
+
+    analyse(ROOT_CAUSE)
+    moved_text = "# a comment added above\n\n" + textwrap.dedent(ROOT_CAUSE)
+    moved = analyse_text(moved_text, "<messages>")
+    units.clear_cache()
+    fresh = analyse_text(moved_text, "<messages-fresh>")
+    assert _reasons(moved) == _reasons(fresh) and "line 15" in _reasons(moved)[0]   # 13 + 2 lines added

@@ -90,6 +90,7 @@ class ModelReport:
     truth_total: Optional[tuple] = None    # (total, trainable, non_trainable)
     sl_total: Optional[tuple] = None
     false_errors: list = field(default_factory=list)   # "line: CODE message"
+    unknown_reasons: list = field(default_factory=list)   # (line, layer type, why) of every "?" row
 
     def count(self, status: str, kinds=("leaf", "missing", "extra")) -> int:
         return sum(1 for r in self.rows if r.status == status and r.kind in kinds)
@@ -392,6 +393,9 @@ def compare_file(path: pathlib.Path, truth: dict) -> list:
             continue
         taken.add(id(rec))
         mr.record, mr.matched_by = rec.name, how
+        mr.unknown_reasons = sorted({(r.span.line, r.type, why) for r in rec.layers + rec.blocks
+                                     for why in r.unknown_reasons} |
+                                    {(s.span.line, "statement", why) for s in rec.steps for why in s.unknown_reasons})
         other = inferred_other(rec, t.get("input"))
         if other:
             mr.error = other

@@ -361,7 +361,8 @@ def clear_cache() -> None:
     _GROUPS.clear()
 
 
-_LINE_IN_TEXT = re.compile(r"\bline \d")
+# "line 44" in a text names a line of this file, "line 44 of `timm.models.levit`" one of another (never moves)
+_LINE_IN_TEXT = re.compile(r"\bline (\d+)\b(?! of `)")
 _LINE_NAME = re.compile(r"^(Sequential|Model) at line (\d+)$")
 
 
@@ -382,7 +383,35 @@ def _movable(models: list, diagnostics: list, ranges: list) -> bool:
         texts += [d.message] + [t for _, t in d.related]
     if any(s is not None and (s.line not in lines or s.end_line not in lines) for s in spans):
         return False
-    return not any(isinstance(t, str) and _LINE_IN_TEXT.search(t) for t in texts)
+    # a text naming a line of the unit moves with it (where a "?" began, issue #18); one naming another
+    # unit's line does not
+    return all(int(n) in lines for t in texts if isinstance(t, str) and "line " in t
+               for n in _LINE_IN_TEXT.findall(t))
+
+
+def _shifted(text, delta: int):
+    """A text's lines of this file moved by delta (a movable unit names only its own)."""
+    if not isinstance(text, str) or "line " not in text:
+        return text
+    return _LINE_IN_TEXT.sub(lambda m: f"line {int(m.group(1)) + delta}", text)
+
+
+def _shifted_texts(texts: list, delta: int) -> list:
+    """The same list when no text names a line (the worker sends an unchanged object as a number)."""
+    if not any("line " in t for t in texts if isinstance(t, str)):
+        return texts
+    return [_shifted(t, delta) for t in texts]
+
+
+def _shifted_formulas(formulas: list, delta: int) -> list:
+    if not any("line " in t for _, t in formulas if isinstance(t, str)):
+        return formulas
+    return [(w, _shifted(t, delta)) for w, t in formulas]
+
+
+def _moved_row(r, delta: int):
+    return _copy(r, span=_moved(r.span, delta), unknown_reasons=_shifted_texts(r.unknown_reasons, delta),
+                 formulas=_shifted_formulas(r.formulas, delta))
 
 
 def _moved(span, delta: int):
@@ -406,11 +435,14 @@ def _moved_model(m, delta: int):
         name = f"{match.group(1)} at line {int(match.group(2)) + delta}"
     line = m.directive_line + delta if m.directive_line else m.directive_line
     return _copy(m, name=name, span=_moved(m.span, delta), name_span=_moved(m.name_span, delta),
-                 directive_line=line,
-                 layers=[_copy(l, span=_moved(l.span, delta)) for l in m.layers],
-                 blocks=[_copy(b, span=_moved(b.span, delta)) for b in m.blocks],
-                 steps=[_copy(s, span=_moved(s.span, delta)) for s in m.steps])
+                 directive_line=line, input_source=_shifted(m.input_source, delta),
+                 input_reason=_shifted(m.input_reason, delta),
+                 layers=[_moved_row(l, delta) for l in m.layers],
+                 blocks=[_moved_row(b, delta) for b in m.blocks],
+                 steps=[_copy(s, span=_moved(s.span, delta), text=_shifted(s.text, delta),
+                              unknown_reasons=_shifted_texts(s.unknown_reasons, delta)) for s in m.steps])
 
 
 def _moved_diagnostic(d, delta: int):
-    return _copy(d, span=_moved(d.span, delta), related=[(_moved(s, delta), t) for s, t in d.related])
+    return _copy(d, span=_moved(d.span, delta), message=_shifted(d.message, delta),
+                 related=[(_moved(s, delta), _shifted(t, delta)) for s, t in d.related] if d.related else d.related)

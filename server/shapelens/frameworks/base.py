@@ -147,6 +147,16 @@ def prod_text(factors: Iterable[Any]) -> str:
 
 # ---------------------------------------------------------------- the rule context
 
+class _NoTensor:
+    """In Ctx.outputs: the forward returns None there (MultiheadAttention's weights with need_weights=False)."""
+
+    def __repr__(self) -> str:  # pragma: no cover
+        return "NO_TENSOR"
+
+
+NO_TENSOR = _NoTensor()
+
+
 @dataclass
 class Finding:
     code: str
@@ -319,6 +329,10 @@ class Ctx:
     def unknown_output(self, reason: str) -> None:
         self.out = None
         self.why_unknown(reason)
+
+    def input_unknown(self, what: str = "the shape arriving at this layer is unknown") -> str:
+        """`what`, with the cause the arriving tensor carries (where its "?" began, issue #18)."""
+        return f"{what}: {self.input_reason}" if self.input_reason else what
 
     def set_params(self, trainable: Optional[int], formula: str = "", non_trainable: Optional[int] = 0,
                    nt_formula: str = "") -> None:

@@ -325,7 +325,7 @@ def _layer_rule(c: Ctx, operation: Any, fn: str) -> None:
         c.unknown_output("the pattern is invalid")
         return
     if c.inp is None:
-        c.unknown_output("the input shape is unknown")
+        c.unknown_output(c.input_unknown())
         return
     left = Side(pattern.split("->")[0])
     if not c.inp.open_rank:

@@ -17,7 +17,7 @@ from typing import Any, Optional
 
 from ..analysis.shapes import UNKNOWN, Shape, dim_text, is_known
 from ..analysis.values import Unknown
-from .base import MISSING, BoundLayer, Ctx, Finding, num
+from .base import MISSING, NO_TENSOR, BoundLayer, Ctx, Finding, num
 from .torch_layers import is_int, layer, positive
 
 
@@ -279,7 +279,8 @@ def multihead_attention(c: Ctx) -> None:
     if r.out is None:
         c.why_unknown("the query, key or value does not fit the layer")
         return
-    c.outputs = (r.out, r.weights)
+    # torch returns (out, None) with need_weights=False
+    c.outputs = (r.out, NO_TENSOR if r.weights is None and call_value(c, "need_weights") is False else r.weights)
     if r.macs is not None:
         c.formula("MACs", f"projections + attention = {num(r.macs)}")
 

@@ -45,7 +45,7 @@ def embedding_bag(c: Ctx) -> None:
         c.error("SL108", "EmbeddingBag: mode='max' supports neither scale_grad_by_freq nor sparse weights")
     x = c.call_arg("input")
     if not isinstance(x, Shape):
-        return c.unknown_output("the input shape is unknown")
+        return c.unknown_output(c.input_unknown())
     if not check_rank(c, ranks(1, 2), ranks_text(1, 2) + " of indices"):
         return c.unknown_output("the input has the wrong rank")
     s = arriving(c, 1)
@@ -216,7 +216,7 @@ def max_unpool(c: Ctx) -> None:
         return c.unknown_output("")
     x, idx = c.call_arg("input"), c.call_arg("indices")
     if not isinstance(x, Shape):
-        return c.unknown_output("the input shape is unknown")
+        return c.unknown_output(c.input_unknown())
     if not check_rank(c, ranks(nd + 1, nd + 2), ranks_text(nd + 1, nd + 2)):
         return c.unknown_output("the input has the wrong rank")
     s = arriving(c, nd + 1)

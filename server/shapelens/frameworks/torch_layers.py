@@ -51,7 +51,8 @@ def explain_unknown(c: Ctx) -> None:
     elif c.inp is None:
         c.why_unknown("the input shape is unknown (give the model one, e.g. `# shapelens: input=(1, 3, 224, 224)`)")
     elif c.inp.open_rank or UNKNOWN in c.inp.dims:
-        c.why_unknown(f"the input {c.inp.text()} is only partly known")
+        c.why_unknown(f"the input {c.inp.text()} is only partly known" + (f": {c.input_reason}" if c.input_reason
+                                                                           else ""))
     elif any(isinstance(d, str) for d in c.inp.dims):
         c.why_unknown(f"the input {c.inp.text()} has symbolic sizes: the MACs depend on them")
 
@@ -502,7 +503,7 @@ def lazy_linear(c: Ctx) -> None:
     s = arriving(c, 1)
     fin = s[-1] if len(s) and is_known(s[-1]) else None
     if fin is None:
-        c.why_unknown("in_features is inferred from the input, which is unknown")
+        c.why_unknown(c.input_unknown("in_features is inferred from the input, which is unknown"))
     linear_like(c, fin, positive(c, "out_features"), c.known("bias"))
 
 
@@ -913,7 +914,7 @@ def flatten(c: Ctx) -> None:
     c.macs = 0
     s = c.inp
     if s is None or s.open_rank or start is None or end is None:
-        c.unknown_output("the input rank is unknown, so the flattened size is unknown")
+        c.unknown_output(c.input_unknown("the input rank is unknown, so the flattened size is unknown"))
         return
     r = max(len(s), 1)  # torch wraps dims of a 0-D tensor as if it had one
     if not (is_int(start) and is_int(end) and -r <= start < r and -r <= end < r) or start % r > end % r:
@@ -1078,14 +1079,14 @@ def glu(c: Ctx) -> None:
     c.macs = 0
     s = c.inp
     if s is None or not is_int(dim) or (s.open_rank and dim >= 0):
-        c.unknown_output("the input is unknown")
+        c.unknown_output(c.input_unknown("the input is unknown"))
         return
     if not s.open_rank and not -len(s) <= dim < len(s):
         c.error("SL110", f"GLU(dim={dim}) is out of range for the {len(s)}-D input {s.text()}", related_to_input=True)
         c.unknown_output("bad dim")
         return
     if s.open_rank and -dim > len(s):
-        c.unknown_output("the input is unknown")
+        c.unknown_output(c.input_unknown("the input is unknown"))
         return
     d = s[dim]
     if is_known(d) and d % 2:

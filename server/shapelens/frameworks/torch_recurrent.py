@@ -131,7 +131,7 @@ def rnn(c: Ctx) -> None:
     c.macs = None
     x = c.call_arg("input")
     if not isinstance(x, Shape) or not check_rank(c, ranks(2, 3), ranks_text(2, 3) + " (L, H_in) or a batch"):
-        c.unknown_output("the input has the wrong rank" if isinstance(x, Shape) else "the input shape is unknown")
+        c.unknown_output("the input has the wrong rank" if isinstance(x, Shape) else c.input_unknown())
         return
     s = arriving(c, 2)
     features = s[-1]
@@ -146,7 +146,7 @@ def rnn(c: Ctx) -> None:
     if k.dirs > 1:
         c.formula("shape", f"features: 2·{k.h_out} = {width} (bidirectional: forward and backward concatenated)")
     if s.open_rank:
-        c.why_unknown("the input's rank is unknown, so whether it is batched is unknown")
+        c.why_unknown(c.input_unknown("the input's rank is unknown, so whether it is batched is unknown"))
         return
     batched = len(s) == 3
     batch = (s[0] if k.batch_first else s[1]) if batched else None
@@ -225,7 +225,7 @@ def cell(c: Ctx) -> None:
     c.macs = None
     x = c.call_arg("input")
     if not isinstance(x, Shape) or not check_rank(c, ranks(1, 2), ranks_text(1, 2) + " (N, H_in) or (H_in)"):
-        c.unknown_output("the input has the wrong rank" if isinstance(x, Shape) else "the input shape is unknown")
+        c.unknown_output("the input has the wrong rank" if isinstance(x, Shape) else c.input_unknown())
         return
     s = arriving(c, 1)
     if fin is not None and is_known(s[-1]) and s[-1] != fin:

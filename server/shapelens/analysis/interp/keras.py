@@ -15,7 +15,7 @@ from typing import Any, Optional
 from ...frameworks.base import Signature, bind
 from ..shapes import UNKNOWN, Shape, is_known
 from . import modules as M
-from .objects import GraphNode, Native, Opaque, Tensor, Unknown
+from .objects import GraphNode, Native, Opaque, Tensor, Unknown, with_root_cause
 
 SL111 = "SL111"
 MERGE_CLASSES = {"Concatenate": "axis=-1, **kwargs", "Add": "**kwargs", "Subtract": "**kwargs",
@@ -451,6 +451,7 @@ def apply_layer(it, mod: M.Mod, args: list, kwargs: dict, node, frame, is_first:
     producer = (call_span, f"{named} produces {out_text}")
     out = Tensor(ctx.out, "; ".join(ctx.unknown) or ("" if ctx.out else f"{label}'s output is unknown"),
                  ctx.out_origin, producer)
+    with_root_cause(it, out, [x])
     out = link(it, out, [x] + [v for v in list(args[1:]) + list(kwargs.values()) if isinstance(v, Tensor)], mod)
     if ctx.outputs is not None:
         return M.outputs(ctx.outputs, out, mod, producer)
@@ -565,7 +566,7 @@ def layer_attr(it, mod: M.Mod, name: str, node, frame):
                        {k: M.clean(v) for k, v in mod.kwargs.items()}, mod.star)
         return bound.values.get(name, Unknown(f"`.{name}` is unknown"))
     if mod.cls is not None:
-        return Unknown(f"`{name}` is not set on this `{mod.cls.name}` object")
+        return Unknown(it.located(f"`{name}` is not set on this `{mod.cls.name}` object"))
     return Unknown(f"`.{name}` of {mod.type_name} is not followed")
 
 

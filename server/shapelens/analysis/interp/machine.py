@@ -27,7 +27,7 @@ from .code import Code
 from .loader import LazyImport, ModuleValue
 from .objects import (MISSING, BoundMethod, Break, BudgetSpent, ClassMethod, Continue, Function, Instance,
                       Native, NativeMethod, Opaque, Partial, Property, Raise, Return, StaticMethod, Super, Tensor,
-                      Unknown, UserClass)
+                      Unknown, UserClass, _NAMES_A_LINE, incomplete)
 from .scopes import comprehension_targets, scope_info
 
 MAX_DEPTH = 32            # nested calls of the file's functions
@@ -78,6 +78,7 @@ class Interp:
         self.taint: dict = {}       # id(container) -> (container, Unknown)
         self.serial = 0
         self.calls: list = []       # call-site spans of the running user functions, outermost first
+        self.stmt = None            # (frame, statement) running: where a "?" that begins here is said to begin
         self.recorder = None        # models.Recorder while a model's forward runs for its records
         self.quiet = 0              # > 0: findings are not reported (a torch module called while building)
         self.open_regions: list = []   # (frame, depth) of regions opened by an uncertain return/break/continue
@@ -127,7 +128,36 @@ class Interp:
                               f"{frame.code.span(stmt).line}")
         handler = _STMT.get(type(stmt))
         if handler is not None:
+            self.stmt = (frame, stmt)
             handler(self, stmt, frame)
+
+    def located(self, reason: str) -> str:
+        """`reason` with the line it arises at, unless it names one already."""
+        if _NAMES_A_LINE.search(reason):
+            return reason
+        where = self.where()
+        return f"{reason} ({where})" if where else reason
+
+    def unknown_here(self) -> str:
+        """The reason of a size that becomes "?" here with no more specific cause."""
+        if self.stmt is None:
+            return "a size is known only at run time"
+        frame, stmt = self.stmt
+        return f"`{frame.code.text(stmt)}` gives a size known only at run time"
+
+    def where(self) -> str:
+        """The line of the running statement, for a reason that says where a "?" began: "line 44" in the
+        analysed file, "line 44 of `timm.models.levit`" in a module it reads; in shapelens's own model of
+        a library (the prelude), the analysed file's line that called into it."""
+        if self.stmt is None:
+            return ""
+        frame, stmt = self.stmt
+        if frame.code.external is None:
+            return f"line {frame.code.span(stmt).line}"
+        name = frame.globals.get("__name__")
+        if isinstance(name, str) and frame.globals.get("__file__"):   # a real file (the prelude has none)
+            return f"line {stmt.lineno} of `{name}`"
+        return f"line {self.anchor().line}"
 
     def s_Expr(self, s: ast.Expr, frame: Frame) -> None:
         value = self.eval(s.value, frame)
@@ -533,7 +563,7 @@ class Interp:
             return a
         if isinstance(a, Tensor) and isinstance(b, Tensor):
             if a.shape is not None and a.shape == b.shape:
-                return Tensor(a.shape, "", a.origin if a.origin == b.origin else "")
+                return Tensor(a.shape, a.reason, a.origin if a.origin == b.origin else "")
             what = f"`{name}`" if name else "the value"
             return Tensor(None, f"{what} depends on {reason}: its shape differs between the branches")
         what = f"`{name}`" if name else "the value"
@@ -962,7 +992,11 @@ class Interp:
     def e_Call(self, node: ast.Call, frame: Frame):
         fn = self.eval(node.func, frame)
         args, kwargs, star = self.arguments(node, frame)
-        return self.call(fn, args, kwargs, node, frame, star)
+        value = self.call(fn, args, kwargs, node, frame, star)
+        if type(value) is Tensor and value.reason and incomplete(value.shape) and \
+                not any(value is a for a in args) and not _NAMES_A_LINE.search(value.reason):
+            value.reason = self.located(value.reason)   # a "?" that begins at this call (a factory, a stub's op)
+        return value
 
     def arguments(self, node: ast.Call, frame: Frame) -> tuple:
         """(positional, keywords, star): star is an Unknown when *args / **kwargs could not be expanded."""
@@ -1036,6 +1070,7 @@ class Interp:
         self.depth += 1
         self.calls.append(frame.code.span(node) if node is not None else None)
         self.frames.append(new)
+        caller_stmt = self.stmt
         try:
             if isinstance(fn.node, ast.Lambda):
                 result = self.eval(fn.node.body, new)
@@ -1055,9 +1090,10 @@ class Interp:
             self.depth -= 1
             self.calls.pop()
             self.frames.pop()
+            self.stmt = caller_stmt
             self.close_regions(new)
         if new.returns:
-            reason = f"`{fn.qualname}()` returns on a path known only at run time"
+            reason = self.located(f"`{fn.qualname}()` returns on a path known only at run time")
             for other in new.returns:
                 result = self.merge_values(other, result, reason)
         return result

@@ -28,7 +28,7 @@ from .code import code_of
 from .loader import Loader
 from .machine import Frame, Interp
 from .objects import (MISSING, BudgetSpent, Break, Continue, Function, Opaque, Param, Raise, Return, Tensor,
-                      Unknown, UserClass)
+                      Unknown, UserClass, incomplete)
 
 from ..directives import DIRECTIVE_RE
 BUILD_BUDGET = 300_000      # steps for the module-level statements of a unit
@@ -158,8 +158,8 @@ class Unit:
         where = it.regions[-1].reason if it.regions else ""
         for t in tensors:
             _add_shape(step, t.shape, where)
-            if t.shape is None and t.reason and t.reason not in step.unknown_reasons and \
-                    len(step.unknown_reasons) < 3:
+            if incomplete(t.shape) and t.reason and t.reason not in step.unknown_reasons and \
+                    len(step.unknown_reasons) < 3:   # a "?" size too, with where it began
                 step.unknown_reasons.append(t.reason)
         shapes = step.output_shapes
         step.output_shape = shapes[0] if len(shapes) == 1 else None
@@ -507,8 +507,8 @@ class Unit:
             candidates += [name_span.line, name_span.line - 1]
         if line is not None:
             candidates += [line, line - 1]
-        if mod.span is not None:
-            candidates += [mod.span.line]
+        if mod.span is not None:   # above the statement that made it (`layers = nn.Sequential(` in a builder)
+            candidates += [mod.span.line, mod.span.line - 1]
         if isinstance(origin, (Function, UserClass)):
             first, name_line = _def_lines(origin)
             candidates += [name_line] + list(range(first, name_line)) + [first - 1]
@@ -890,7 +890,10 @@ def leaf_record(it: Interp, mod: M.Mod, rec: Recorder, name: Optional[str], dept
             return r
         r.trainable, r.non_trainable, r.macs = ctx.trainable, ctx.non_trainable, 0
         r.formulas = [f for f in ctx.formulas if f[0] in ("params", "non-trainable", "buffers")]
-        r.unknown_reasons = list(ctx.unknown) if ctx.trainable is None else ["never called in forward()"]
+        # a layer the run never reached (MaskLM's head when forward() gets no pred_positions): so are its
+        # sizes that only a call fixes (a LazyLinear's in_features)
+        never = "never called while the model ran on its input"
+        r.unknown_reasons = [f"{u} ({never})" for u in ctx.unknown] if ctx.trainable is None else [never]
     _frozen_or_tied(mod, r)
     return r
 
@@ -948,7 +951,7 @@ def _graph_steps(ins: list, outs: list) -> list:
                 step = steps[span] = StepRecord(span, None, "", [], [], 0, 1)
             step.runs += 1
             _add_shape(step, t.shape, "")
-            if t.shape is None and t.reason and t.reason not in step.unknown_reasons:
+            if incomplete(t.shape) and t.reason and t.reason not in step.unknown_reasons:
                 step.unknown_reasons.append(t.reason)
     for step in steps.values():
         step.output_shape = step.output_shapes[0] if len(step.output_shapes) == 1 else None
@@ -966,9 +969,15 @@ def _forward_arguments(mod: M.Mod, inputs: list) -> list:
     params = (a.posonlyargs + a.args)[1:]
     required = len(params) - len(a.defaults)
     out = list(inputs[: len(params)]) if params else list(inputs[:1])
-    for p in params[len(out):required]:
-        out.append(Tensor(None, f"the shape of `{p.arg}` is unknown: give an example input or a "
-                                f"`# shapelens: input=(...)` directive"))
+    given = len([t for t in out if isinstance(t, Tensor) and t.shape is not None])
+    line = fn.node.lineno + fn.code.offset
+    for k, p in enumerate(params[len(out):required], len(out) + 1):
+        # the model's own input (issue #18): say which argument, and how many shapes the input gave
+        which = f"`{p.arg}`, argument {k} of `{mod.cls.name}.{method}()` (line {line}),"
+        example = ", ".join([t.shape.text() for t in out if isinstance(t, Tensor) and t.shape is not None] + ["(…)"])
+        out.append(Tensor(None, f"{which} has no shape: the input gives {given} of its tensors; give one shape "
+                                f"each, e.g. `# shapelens: input=({example})`" if given else
+                                f"{which} has no shape: give one with `# shapelens: input=(...)`, one shape each"))
     return out
 
 

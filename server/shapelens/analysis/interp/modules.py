@@ -21,9 +21,9 @@ import os
 from typing import Any, Optional
 
 from ...frameworks import catalogs
-from ...frameworks.base import BoundLayer, Ctx, bind
+from ...frameworks.base import NO_TENSOR, BoundLayer, Ctx, bind
 from ..shapes import Shape
-from .objects import MISSING, Native, Opaque, Param, Tensor, Unknown, UserClass
+from .objects import MISSING, Native, Opaque, Param, Tensor, Unknown, UserClass, incomplete, with_root_cause
 
 LEAF, UNKNOWN, SEQUENTIAL, MODULELIST, MODULEDICT = "leaf", "unknown", "sequential", "modulelist", "moduledict"
 PARAMLIST, PARAMDICT, USER, FUNCTIONAL, OPAQUE = "paramlist", "paramdict", "user", "functional", "opaque"
@@ -202,6 +202,8 @@ def run_rule(it, mod: Mod, x: Optional[Tensor], call: dict, is_first: bool = Tru
     ctx.call = call
     if x is not None and x.shape is None:
         ctx.input_reason = x.reason or "the shape of the tensor it receives is not known to the analysis"
+    elif x is not None and incomplete(x.shape):
+        ctx.input_reason = x.reason
     name = bound.extra_kwargs.get("name", bound.values.get("name"))
     ctx.layer_name = name if isinstance(name, str) else None
     for e in bound.errors:
@@ -425,6 +427,7 @@ def apply_leaf(it, mod: Mod, args: list, kwargs: dict, node, frame) -> Any:
     producer = (call_span, f"{named} produces {out_text}")
     out = Tensor(ctx.out, "; ".join(ctx.unknown) or ("" if ctx.out else f"{label}'s output is unknown"),
                  ctx.out_origin, producer)
+    with_root_cause(it, out, [x])
     if ctx.outputs is not None:
         return outputs(ctx.outputs, out, mod, producer)
     return out
@@ -443,7 +446,10 @@ def outputs(structure, main: Tensor, mod: Mod, producer) -> Any:
             return main
         if isinstance(v, Shape):
             return Tensor(v, "", "", producer)
-        return Tensor(None, f"this output of {mod.type_name} is unknown")
+        if v is NO_TENSOR:
+            return None
+        line = f" (line {producer[0].line})" if producer and producer[0] is not None else ""
+        return Tensor(None, f"this output of {mod.type_name} is unknown{line}")
     return build(structure)
 
 

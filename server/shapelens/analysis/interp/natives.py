@@ -371,7 +371,7 @@ def unfollowed(it, name: str, args: list, kwargs: dict, node, frame):
     why = f"`{name}()` is not something shapelens follows"
     if any(isinstance(a, Tensor) for a in list(args) + list(kwargs.values())):
         return tensors().unknown_op(it, node, frame, list(args) + list(kwargs.values()), why)
-    return Opaque(why)
+    return Opaque(it.located(why))
 
 
 def _torch(it, name: str, args, kwargs, node, frame, star):
@@ -1196,7 +1196,7 @@ def mod_attr(it, mod, name: str, node, frame):
     if name in M.SELF_METHODS or name in _MODULE_METHODS:
         return NativeMethod(mod, name)
     if mod.kind == M.USER and mod.cls is not None:
-        return Unknown(f"`{name}` is not set on this `{mod.cls.name}` object")
+        return Unknown(it.located(f"`{name}` is not set on this `{mod.cls.name}` object"))
     return Unknown(f"`.{name}` of {mod.type_name} is not followed")
 
 

@@ -10,10 +10,11 @@ torch / keras / numpy ... not yet called; Mod: a torch module or Keras layer/mod
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from ..shapes import Shape
+from ..shapes import UNKNOWN, Shape
 from ..values import Unknown, first_unknown  # noqa: F401  (the one Unknown, shared with the catalogs)
 
 
@@ -197,6 +198,28 @@ class Tensor:
 
     def __repr__(self) -> str:  # pragma: no cover
         return f"Tensor({self.shape.text() if self.shape else '?'})"
+
+
+def incomplete(shape) -> bool:
+    """A shape not fully known: unknown, of open rank, or with a "?" size."""
+    return shape is None or shape.open_rank or UNKNOWN in shape.dims
+
+
+_NAMES_A_LINE = re.compile(r"\bline \d+")
+
+
+def with_root_cause(it, t: "Tensor", inputs) -> "Tensor":
+    """`t` with the cause of its unknown sizes (issue #18: a "?" names where it began, e.g. "`segments` has
+    no shape", not "the shape of an operand is unknown" at every layer after it): the first input's when an
+    input was already not fully known; its own otherwise, with the line it began at ("… (line 44)")."""
+    if not incomplete(t.shape):
+        return t
+    for x in inputs:
+        if isinstance(x, Tensor) and x.reason and incomplete(x.shape):
+            t.reason = x.reason
+            return t
+    t.reason = it.located(t.reason or it.unknown_here())
+    return t
 
 
 class Param:

@@ -116,7 +116,7 @@ def instance_attr(it, obj: Instance, name: str, node, frame):
         return bind_class_value(value, obj, obj.cls)
     if name == "__dict__":
         return obj.attrs
-    return Unknown(f"`{name}` is not set on this `{obj.cls.name}` object")
+    return Unknown(it.located(f"`{name}` is not set on this `{obj.cls.name}` object"))
 
 
 def class_attr(it, cls: UserClass, name: str, node, frame):

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ...frameworks import catalogs
-from ...frameworks.base import Signature, bind
+from ...frameworks.base import NO_TENSOR, Signature, bind
 from . import ops
 from ..shapes import UNKNOWN, Shape, is_known
 from . import modules as M
-from .objects import Native, Param, Tensor, Unknown
+from .objects import Native, Param, Tensor, Unknown, with_root_cause
 
 SL111 = "SL111"   # tensor operation shape mismatch (view/reshape/cat/broadcast)
 
@@ -112,6 +112,7 @@ def report_info(it, frame, node, message: str) -> None:
 
 def result(it, t: Tensor, inputs: list) -> Tensor:
     """A tensor made from `inputs`: Keras functional graphs follow these links."""
+    with_root_cause(it, t, inputs)
     if any(isinstance(x, Tensor) and (x.node is not None or x.is_input) for x in inputs):
         from . import keras
 
@@ -179,7 +180,7 @@ def reporting(it, inputs) -> bool:
 def unknown_op(it, node, frame, values, why: str) -> Any:
     found = tensors_in(values)
     if not found:
-        return Unknown(why)
+        return Unknown(it.located(why))
     if all(t.shape is not None for t in found) and reporting(it, found):
         report_info(it, frame, node, f"{why}: its result's shape is unknown from here on (shown as ?)")
     return result(it, Tensor(None, why), found)
@@ -246,6 +247,9 @@ def from_result(it, node, frame, res, inputs: list, what: str):
     span = frame.code.span(node)
     out = []
     for shape in res.outputs:
+        if shape is NO_TENSOR:   # the function returns None there
+            out.append(None)
+            continue
         producer = (span, f"{what} produces {shape.text() if shape else '?'}")
         out.append(result(it, Tensor(shape, "" if shape is not None else res.reason or "unknown", "", producer),
                           inputs))
@@ -559,7 +563,10 @@ def h_squeeze(it, name, node, frame, a) -> Any:
 def h_matmul(it, name, node, frame, a) -> Any:
     x, y = as_tensor(a["input"]), as_tensor(a["other"])
     if not isinstance(x, Tensor) or not isinstance(y, Tensor):
-        return unknown_op(it, node, frame, [x, y], "an operand of the matrix product is unknown")
+        other = x if not isinstance(x, Tensor) else y
+        why = getattr(other, "reason", "")
+        return unknown_op(it, node, frame, [x, y], "an operand of the matrix product is unknown" +
+                          (f": {why}" if why else ""))
     return from_op(it, node, frame, ops.matmul(x.shape, y.shape), [x, y], name)
 
 
@@ -811,7 +818,7 @@ def array_call(it, name: str, args: list, kwargs: dict, node, frame, star) -> An
             return literal_tensor(args[0] if args else None)
         if name in ("numpy.sqrt", "numpy.floor", "numpy.ceil") and args and isinstance(args[0], (int, float)):
             return getattr(math, name.split(".")[-1])(args[0])
-        return M.Opaque(f"`{name}()` is not something shapelens follows") if not tensors_in(args) else \
+        return M.Opaque(it.located(f"`{name}()` is not something shapelens follows")) if not tensors_in(args) else \
             unknown_op(it, node, frame, args, f"`{name}()` is not something shapelens follows")
     if how == "varargs":
         value = args
@@ -968,7 +975,7 @@ def iterate(it, t, node, frame, unpack: Optional[int]):
             for item, v in zip(items, t.values):
                 item.values = (v,)
         return items
-    return Unknown("iterating over a tensor of a length known only at run time")
+    return Unknown(it.located("iterating over a tensor of a length known only at run time"))
 
 
 def length(it, t):
