@@ -50,6 +50,21 @@ def test_the_directive_moved_above_the_model_is_taken_and_matches_torch():
     assert m.layers[-1].output_shape.text() == str(tuple(real.shape))
 
 
+def test_the_quick_fix_moves_the_directive_above_the_model_and_torch_agrees():
+    torch = pytest.importorskip("torch")
+    from shapelens.fixes import apply_edits, compute_fixes
+
+    text = textwrap.dedent(MISPLACED)
+    r = analyse_text(text, "<messages-fix>")
+    [move] = [f for f in compute_fixes(text, r) if f.code == "SL003" and f.title.startswith("Move")]
+    fixed = apply_edits(text, move.edits)
+    assert fixed.splitlines()[2:4] == ["x = 3", "# shapelens: input=(1, 3, 32, 32)"]
+    after = analyse_text(fixed, "<messages-fixed>")
+    assert sl003(after) == [] and after.models[0].input_source == "directive"
+    real = torch.nn.Conv2d(3, 8, 3)(torch.zeros(1, 3, 32, 32))
+    assert after.models[0].layers[0].output_shape.text() == str(tuple(real.shape))
+
+
 @pytest.mark.parametrize("text", ["1,3,32,32", "(1, 3, 32", "'224'"])
 def test_a_directive_that_is_not_a_shape_says_so(text):
     r = analyse(f"""\

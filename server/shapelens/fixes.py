@@ -86,6 +86,8 @@ class FixError(Exception):
 # Which codes have a repairing fix (besides "Ignore ... on this line", offered for every code). Read by
 # scripts/gen_codes_doc.py for docs/codes.md.
 FIX_DESCRIPTIONS = {
+    "SL003": "**Move the directive above line N**: to the line above the nearest model below it, indented as that "
+             "line (not applied by --fix: which model the directive was meant for is the user's call).",
     "SL102": "**Use padding=N**: the integer padding d·(k − 1)//2 computed from the kernel and the dilation "
              "(what 'same' pads for odd kernels); or **Set stride=1** to keep padding='same'.",
     "SL103": "**Set padding to N**: the largest padding torch allows, half the effective kernel "
@@ -537,6 +539,26 @@ def _value_text(site: _Site, node: cst.CSTNode, target: int) -> str:
         if len(candidates) == 1:
             return candidates[0]
     return str(target)
+
+
+def _move_directive(src: _Source, d: Diagnostic) -> Optional[Fix]:
+    """SL003 on a directive no model takes: move it right above the nearest model below (the diagnostic's
+    related span), indented as that line. The directive's line goes when the comment is all it holds."""
+    if not d.related:
+        return None
+    target = d.related[0][0].line
+    ln = d.span.line
+    if not (1 <= ln < target <= len(src.lines)):
+        return None
+    line, above = src.lines[ln - 1], src.lines[target - 1]
+    comment = _strip_eol(line)[d.span.col - 1:].rstrip()
+    indent = above[: len(above) - len(above.lstrip())]
+    if _strip_eol(line)[: d.span.col - 1].strip():   # code before the comment: only the comment goes
+        remove = TextEdit(ln, d.span.col, ln, len(_strip_eol(line)) + 1, "")
+    else:
+        remove = TextEdit(ln, 1, ln + 1, 1, "")
+    insert = TextEdit(target, 1, target, 1, f"{indent}{comment}{_eol(line)}")
+    return Fix(d.code, f"Move the directive above line {target}", d, [remove, insert], safe=False)
 
 
 def _ignore_fix(src: _Source, d: Diagnostic) -> Optional[Fix]:
@@ -1050,6 +1072,8 @@ def compute_fixes(text: str, result: FileResult, diagnostics: Optional[Iterable[
                 own = [f for f in fixer(site) if f.edits]
             except (FixError, KeyError, IndexError, ValueError, TypeError):
                 own = []  # a fixer that cannot make sense of this call offers nothing rather than failing
+        if d.code == "SL003":
+            own = [f for f in [_move_directive(src, d)] if f is not None]
         for f in own:
             f.layer_key = key
         for f in own:

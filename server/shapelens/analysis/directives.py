@@ -41,10 +41,10 @@ def unused_directives(text: str, models: list) -> list[Diagnostic]:
         if ln in taken:
             continue
         span = Span(ln, m.start() - start + 1, ln, m.end() - start + 1)
-        problem = _unreadable(m.group("text"))
+        problem, related = _unreadable(m.group("text")), []
         if problem is None:
-            problem = _unattached(ln, models)
-        out.append(Diagnostic(span, "SL003", "warning", f"`# shapelens: input=` on line {ln} {problem}"))
+            problem, related = _unattached(ln, models)
+        out.append(Diagnostic(span, "SL003", "warning", f"`# shapelens: input=` on line {ln} {problem}", related))
     return out
 
 
@@ -61,15 +61,22 @@ def _unreadable(text: str) -> Optional[str]:
     return None
 
 
-def _unattached(ln: int, models: list) -> str:
-    below = [m for m in models if m.span.line > ln or (m.name_span is not None and m.name_span.line > ln)]
-    near = min(below, key=lambda m: min(m.span.line, m.name_span.line if m.name_span else m.span.line),
-               default=None)
+def _unattached(ln: int, models: list) -> tuple:
+    """(why, related): the nearest model below, as related information (the quick fix moves the directive
+    above it)."""
+    below = [m for m in models if _first_line(m) > ln]
+    near = min(below, key=_first_line, default=None)
     if near is not None and near.input_source and _adjacent(ln, near):
-        return (f"is not used: model \"{near.name}\" takes its input from {near.input_source}")
-    hint = f" (the nearest model below is \"{near.name}\" on line {near.span.line})" if near is not None else (
-        " (no model of this file was found below it)")
-    return f"is attached to no model: it must sit {WHERE}{hint}"
+        return f"is not used: model \"{near.name}\" takes its input from {near.input_source}", []
+    if near is None:
+        return f"is attached to no model: it must sit {WHERE} (no model of this file was found below it)", []
+    at = near.name_span or near.span
+    return (f"is attached to no model: it must sit {WHERE} (the nearest model below is \"{near.name}\" on line "
+            f"{at.line})", [(at, f"the nearest model below: \"{near.name}\"")])
+
+
+def _first_line(m) -> int:
+    return min(m.span.line, m.name_span.line) if m.name_span is not None else m.span.line
 
 
 def _adjacent(ln: int, m) -> bool:
