@@ -561,6 +561,10 @@ def _move_directive(src: _Source, d: Diagnostic) -> Optional[Fix]:
     return Fix(d.code, f"Move the directive above line {target}", d, [remove, insert], safe=False)
 
 
+# fixers of findings on a line rather than a layer: (source, diagnostic) -> Fix or None
+LINE_FIXERS = {"SL003": _move_directive}
+
+
 def _ignore_fix(src: _Source, d: Diagnostic) -> Optional[Fix]:
     title = f"Ignore {d.code} on this line"
     for ln in range(d.span.line, d.span.end_line + 1):
@@ -1072,8 +1076,8 @@ def compute_fixes(text: str, result: FileResult, diagnostics: Optional[Iterable[
                 own = [f for f in fixer(site) if f.edits]
             except (FixError, KeyError, IndexError, ValueError, TypeError):
                 own = []  # a fixer that cannot make sense of this call offers nothing rather than failing
-        if d.code == "SL003":
-            own = [f for f in [_move_directive(src, d)] if f is not None]
+        if d.code in LINE_FIXERS:
+            own = [f for f in [LINE_FIXERS[d.code](src, d)] if f is not None]
         for f in own:
             f.layer_key = key
         for f in own:
