@@ -246,6 +246,8 @@ def op_namespace() -> dict:
         "chunk": lambda s, n, dim=0: ops.chunk(s, n, dim), "tril": lambda s, diagonal=0: ops.triangle(s, "tril"),
         "triu": lambda s, diagonal=0: ops.triangle(s, "triu"), "topk": lambda s, k, dim=-1: ops.topk(s, k, dim),
         "gather": ops.gather, "index_select": ops.index_select, "tile": lambda s, dims: ops.tile(s, list(dims)),
+        "repeat_interleave": lambda s, repeats=None, dim=None, output_size=None: ops.repeat_interleave(
+            s, repeats, dim, output_size),
     })
     return {"T": T, "L": T, "B": T, "torch": torch_ns,
             "repeat": lambda s, *sizes: ops.repeat(s, list(sizes)), "expand": lambda s, *sizes: ops.expand(s, list(sizes))}
@@ -285,6 +287,9 @@ OP_CALLS = [
     "torch.gather(T(3, 4), 1, L(3, 2))", "torch.gather(T(3, 4), 0, L(5, 4))", "torch.gather(T(3, 4), 1, L(3, 2, 1))",
     "torch.index_select(T(3, 4), 0, L(5))", "torch.index_select(T(3, 4), 1, L(2, 2))",
     "torch.tile(T(2, 3), (2,))", "torch.tile(T(2, 3), (2, 2, 1))",
+    "torch.repeat_interleave(T(2, 3), 2)", "torch.repeat_interleave(T(2, 3), 2, dim=1)",
+    "torch.repeat_interleave(T(2, 3, 4), 3, -3)", "torch.repeat_interleave(T(2, 3), 2, dim=2)",
+    "torch.repeat_interleave(T(2, 3), -1, dim=0)", "torch.repeat_interleave(T(), 4)", "torch.repeat_interleave(T(), 4, 0)",
     "repeat(T(2, 3), 2, 1, 2)", "repeat(T(2, 3), 2)", "expand(T(3, 1), 2, 3, 4)", "expand(T(3, 1), -1, 5)",
     "expand(T(3, 2), 3, 4)", "expand(T(3, 1), -1, 2, 4)",
 ]

@@ -340,6 +340,37 @@ def tile(s: Shape, dims: list) -> Result:
     return Result(Shape.of(times([1] * (len(reps) - len(s)) + list(s.dims), reps)))
 
 
+def repeat_interleave(s: Shape, repeats: Any = None, dim: Any = None, output_size: Any = None) -> Result:
+    """torch.repeat_interleave (torch 2.13 aten/native/Repeat.cpp): each element `repeats` times along dim
+    (dim None: over the flattened input). A tensor of repeats makes the size their sum, known only at run
+    time unless output_size says it; torch.repeat_interleave(repeats) alone is that case too."""
+    if not closed(s):
+        return unknown("the input's rank is unknown")
+    by_tensor = "the size is the sum of a tensor of repeats, known only at run time"
+    if repeats is None:   # torch.repeat_interleave(repeats_tensor): arange repeated, sum(repeats) long
+        return Result(Shape.of([output_size]), ) if isinstance(output_size, int) else \
+            Result(Shape.of([UNKNOWN]), reason=by_tensor)
+    if dim is None:
+        n = s.numel() if all(is_known(d) for d in s.dims) else None
+        base, d = Shape.of([n if n is not None else UNKNOWN]), 0
+    else:
+        d = norm_dim(dim, len(s))
+        if d is None or not len(s):   # torch 2.13 raises IndexError for a 0-D input with a dim
+            return range_error("repeat_interleave", dim if len(s) else 1, len(s))
+        base = s
+    if isinstance(repeats, bool) or not isinstance(repeats, (int, Shape)):
+        return unknown("the number of repeats is known only at run time")
+    if isinstance(repeats, int):
+        if repeats < 0:
+            return fail("repeat_interleave: repeats can not be negative")
+        size = base[d] * repeats if is_known(base[d]) else UNKNOWN
+    elif isinstance(output_size, int):
+        size = output_size
+    else:
+        return Result(base.replace(d, UNKNOWN), reason=by_tensor)
+    return Result(base.replace(d, size))
+
+
 def times(dims: list, reps: list) -> list:
     out = []
     for d, r in zip(dims, reps):

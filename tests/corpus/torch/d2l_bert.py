@@ -2341,8 +2341,8 @@ repeat = lambda x, *args, **kwargs: x.repeat(*args, **kwargs)
 
 # ---- shapelens corpus: added below (not in the source) ----
 # corpus: args=(torch.randint(0, 100, (2, 8)), torch.tensor([[0, 0, 0, 0, 1, 1, 1, 1], [0, 0, 0, 1, 1, 1, 1, 1]]), None)
-# shapelens: input=(2, 8)
+# shapelens: input=((2, 8), (2, 8), None)
 model = BERTEncoder(vocab_size=100, num_hiddens=32, ffn_num_hiddens=64, num_heads=4, num_blks=2, dropout=0.2)
 # corpus: args=(torch.randint(0, 100, (2, 8)), torch.tensor([[0, 0, 0, 0, 1, 1, 1, 1], [0, 0, 0, 1, 1, 1, 1, 1]]), None, torch.tensor([[1, 5, 2], [6, 1, 5]]))
-# shapelens: input=(2, 8)
+# shapelens: input=((2, 8), (2, 8), None, (2, 3))
 model_bert = BERTModel(vocab_size=100, num_hiddens=32, ffn_num_hiddens=64, num_heads=4, num_blks=2, dropout=0.2, max_len=100)

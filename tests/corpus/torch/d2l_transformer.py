@@ -1348,8 +1348,8 @@ repeat = lambda x, *args, **kwargs: x.repeat(*args, **kwargs)
 
 # ---- shapelens corpus: added below (not in the source) ----
 # corpus: args=(torch.randn(2, 100, 24), torch.tensor([3, 2]))
-# shapelens: input=(2, 100, 24)
+# shapelens: input=((2, 100, 24), (2,))
 model = TransformerEncoderBlock(num_hiddens=24, ffn_num_hiddens=48, num_heads=8, dropout=0.5)
 # corpus: args=(torch.ones((2, 100), dtype=torch.long), torch.tensor([3, 2]))
-# shapelens: input=(2, 100)
+# shapelens: input=((2, 100), (2,))
 model_enc = TransformerEncoder(vocab_size=200, num_hiddens=24, ffn_num_hiddens=48, num_heads=8, num_blks=2, dropout=0.5)

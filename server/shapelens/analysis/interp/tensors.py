@@ -19,7 +19,7 @@ from ...frameworks.base import NO_TENSOR, Signature, bind
 from . import ops
 from ..shapes import UNKNOWN, Shape, is_known
 from . import modules as M
-from .objects import Native, Param, Tensor, Unknown, with_root_cause
+from .objects import Native, Param, Tensor, Unknown, incomplete, with_root_cause
 
 SL111 = "SL111"   # tensor operation shape mismatch (view/reshape/cat/broadcast)
 
@@ -332,6 +332,7 @@ TENSOR_OPS = {
     "tril": _op_simple("triangle"), "triu": _op_simple("triangle"),
     "split": _op_simple("split", "split_size_or_sections", "dim"), "chunk": _op_simple("chunk", "chunks", "dim"),
     "topk": _op_simple("topk", "k", "dim"), "repeat": _op_sizes("repeat"), "tile": _op_sizes("tile"),
+    "repeat_interleave": _op_simple("repeat_interleave", "repeats", "dim", "output_size"),
     "gather": _op_simple("gather", "dim", "index"), "index_select": _op_simple("index_select", "dim", "index"),
 }
 
@@ -975,6 +976,8 @@ def iterate(it, t, node, frame, unpack: Optional[int]):
             for item, v in zip(items, t.values):
                 item.values = (v,)
         return items
+    if incomplete(s) and t.reason:   # unpacking what a layer of unknown output returned: its cause
+        return Unknown(t.reason)
     return Unknown(it.located("iterating over a tensor of a length known only at run time"))
 
 

@@ -298,5 +298,5 @@ class Conformer(torch.nn.Module):
 
 # ---- shapelens corpus: added below (not in the source) ----
 # corpus: args=(torch.randn(2, 10, 32), torch.tensor([10, 8]))
-# shapelens: input=(2, 10, 32)
+# shapelens: input=((2, 10, 32), (2,))
 model = Conformer(input_dim=32, num_heads=4, ffn_dim=64, num_layers=2, depthwise_conv_kernel_size=7)

@@ -889,5 +889,5 @@ class Emformer(_EmformerImpl):
 
 # ---- shapelens corpus: added below (not in the source) ----
 # corpus: args=(torch.randn(2, 17, 32), torch.tensor([17, 15]))
-# shapelens: input=(2, 17, 32)
+# shapelens: input=((2, 17, 32), (2,))
 model = Emformer(input_dim=32, num_heads=4, ffn_dim=64, num_layers=2, segment_length=4, left_context_length=4, right_context_length=1)

@@ -1051,5 +1051,5 @@ class Tacotron2(nn.Module):
 
 # ---- shapelens corpus: added below (not in the source) ----
 # corpus: args=(torch.randint(0, 20, (2, 8)), torch.tensor([8, 6]), torch.randn(2, 80, 12), torch.tensor([12, 10]))
-# shapelens: input=(2, 8)
+# shapelens: input=((2, 8), (2,), (2, 80, 12), (2,))
 model = Tacotron2(n_symbol=20)

@@ -414,5 +414,5 @@ class WaveRNN(nn.Module):
 
 # ---- shapelens corpus: added below (not in the source) ----
 # corpus: args=(torch.randn(1, 1, 1200), torch.randn(1, 1, 32, 10))
-# shapelens: input=(1, 1, 1200)
+# shapelens: input=((1, 1, 1200), (1, 1, 32, 10))
 model = WaveRNN(upsample_scales=[5, 5, 8], n_classes=512, hop_length=200, n_res_block=2, n_rnn=64, n_fc=64, kernel_size=5, n_freq=32, n_hidden=32, n_output=32)

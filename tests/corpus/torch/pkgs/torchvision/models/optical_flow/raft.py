@@ -952,5 +952,5 @@ def raft_small(*, weights: Optional[Raft_Small_Weights] = None, progress=True, *
 
 # ---- shapelens corpus: added below (not in the source) ----
 # corpus: args=(torch.randn(1, 3, 128, 128), torch.randn(1, 3, 128, 128), 2)
-# shapelens: input=(1, 3, 128, 128)
+# shapelens: input=((1, 3, 128, 128), (1, 3, 128, 128))
 model = raft_small()
