@@ -71,6 +71,78 @@ IDIOMS = {
         # shapelens: input=(1, 3, 16, 16)
         model_bn = VGG(make_layers(cfgs["B"], batch_norm=True), num_classes=4)
     """,
+    "autograd_function_apply": """
+        import torch
+        import torch.nn as nn
+        from torch.autograd.function import Function
+        class Reversible(Function):
+            @staticmethod
+            def forward(ctx, x, blocks):
+                for b in blocks:
+                    x = b(x)
+                ctx.save_for_backward(x)
+                ctx.blocks = blocks
+                return x
+            @staticmethod
+            def backward(ctx, dy):
+                return dy, None
+        class Project(torch.autograd.Function):
+            @staticmethod
+            def forward(x, w):
+                return x @ w
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                ctx.save_for_backward(*inputs)
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.blocks = nn.ModuleList([nn.Linear(8, 8), nn.Linear(8, 8)])
+                self.w = nn.Parameter(torch.zeros(8, 3))
+                self.head = nn.Linear(3, 2)
+            def forward(self, x):
+                y = Reversible.apply(x, self.blocks)
+                return self.head(Project.apply(y, self.w))
+        # shapelens: input=(2, 8)
+        model = Net()
+    """,
+    "condition_false_whatever_training_is": """
+        import torch
+        import torch.nn as nn
+        class Stack(nn.Module):
+            def __init__(self, layers, layer_dropout=0.):
+                super().__init__()
+                self.layers = nn.ModuleList(layers)
+                self.layer_dropout = layer_dropout
+            def forward(self, x):
+                layers = list(self.layers)
+                if self.training and self.layer_dropout > 0:
+                    keep = torch.empty(len(layers)).uniform_(0, 1) >= self.layer_dropout
+                    layers = [l for l, k in zip(layers, keep) if k]
+                if not (self.layer_dropout > 0 or self.training is None):
+                    x = x * 1
+                for layer in layers:
+                    x = layer(x)
+                return x
+        # shapelens: input=(2, 4)
+        model = Stack([nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 3)])
+    """,
+    "tensor_type_and_repeat_interleave": """
+        import torch
+        import torch.nn as nn
+        class Pos(nn.Module):
+            def __init__(self, channels):
+                super().__init__()
+                self.register_buffer("inv_freq", 1. / (10000 ** (torch.arange(0, channels, 2).float() / channels)))
+                self.proj = nn.Linear(channels, 5)
+            def forward(self, x):
+                pos = torch.arange(x.shape[1], device=x.device).type(self.inv_freq.type())
+                sin_inp = torch.einsum("i,j->ij", pos, self.inv_freq)
+                emb = torch.cat((sin_inp.sin(), sin_inp.cos()), dim=-1)
+                rep = emb.repeat_interleave(2, dim=0)
+                return self.proj(rep)
+        # shapelens: input=(2, 7, 8)
+        model = Pos(8)
+    """,
     "staticmethod_helper": """
         import torch
         from torch import nn

@@ -289,7 +289,41 @@ class FloatFunctional(nn.Module):
 
     def matmul(self, x, y):
         return self.activation_post_process(torch.matmul(x, y))
+
+
+# torch.autograd.Function (torch/autograd/function.py): apply() runs the subclass's forward on a ctx; with a
+# setup_context of its own (torch >= 2.0 style), forward takes no ctx and setup_context gets it after.
+class _FunctionCtx:
+    def save_for_backward(self, *tensors):
+        self.saved_tensors = tensors
+
+    def mark_dirty(self, *args):
+        pass
+
+    def mark_non_differentiable(self, *args):
+        pass
+
+    def set_materialize_grads(self, value):
+        pass
+
+
+class Function:
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        ctx = _FunctionCtx()
+        if cls.setup_context is Function.setup_context:
+            return cls.forward(ctx, *args, **kwargs)
+        output = cls.forward(*args, **kwargs)
+        cls.setup_context(ctx, args, output)
+        return output
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        pass
 '''
+
+# torch.autograd.Function as the prelude writes it (a base class of the user's own)
+AUTOGRAD_FUNCTION = frozenset({"torch.autograd.Function", "torch.autograd.function.Function"})
 
 # The torch.nn names the prelude defines (the others are catalog leaves or containers); the quantization
 # modules get these names from natives.canonical.

@@ -364,7 +364,7 @@ class Interp:
     s_TryStar = s_Try
 
     def s_If(self, s: ast.If, frame: Frame) -> None:
-        test = self.truth(self.eval(s.test, frame))
+        test = self.test_truth(s.test, frame)
         if test is True:
             self.exec_body(s.body, frame)
         elif test is False:
@@ -421,7 +421,7 @@ class Interp:
     def _while(self, s: ast.While, frame: Frame) -> None:
         for _ in range(MAX_LOOP):
             self.tick()
-            test = self.truth(self.eval(s.test, frame))
+            test = self.test_truth(s.test, frame)
             if test is False:
                 self.exec_body(s.orelse, frame)
                 return
@@ -893,7 +893,7 @@ class Interp:
         return result
 
     def e_IfExp(self, node, frame):
-        test = self.truth(self.eval(node.test, frame))
+        test = self.test_truth(node.test, frame)
         if test is None:
             a, b = self.eval(node.body, frame), self.eval(node.orelse, frame)
             reason = f"the condition `{frame.code.text(node.test)}` is known only at run time"
@@ -966,7 +966,7 @@ class Interp:
             self.assign(gen.target, item, frame)
             keep = True
             for cond in gen.ifs:
-                t = self.truth(self.eval(cond, frame))
+                t = self.test_truth(cond, frame)
                 if t is None:
                     return Unknown(f"the condition `{frame.code.text(cond)}` is known only at run time")
                 if not t:
@@ -1155,6 +1155,24 @@ class Interp:
         return obj
 
     # ================================================================== helpers
+    def test_truth(self, test, frame: Frame) -> Optional[bool]:
+        """The truth of an `if` / `while` / comprehension test. `a and b` is false once a part is known false,
+        `a or b` true once a part is known true, whatever the parts not known are: linformer's
+        `if self.training and self.layer_dropout > 0:` with layer_dropout 0 is false in training and in eval."""
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            t = self.test_truth(test.operand, frame)
+            return None if t is None else not t
+        if not isinstance(test, ast.BoolOp):
+            return self.truth(self.eval(test, frame))
+        decides = not isinstance(test.op, ast.And)   # the truth that ends the chain: False for and, True for or
+        known = True
+        for part in test.values:   # in order, stopping where Python stops: a part after is never evaluated
+            t = self.test_truth(part, frame)
+            if t is decides:
+                return decides
+            known = known and t is not None
+        return (not decides) if known else None
+
     def truth(self, v) -> Optional[bool]:
         if v is None or v is False or v is True:
             return bool(v)

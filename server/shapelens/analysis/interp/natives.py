@@ -144,6 +144,11 @@ def framework_of(native: str) -> Optional[str]:
 
 def init_class(it, cls: UserClass) -> None:
     """MRO (C3), and which framework class (if any) the class derives from."""
+    from ...frameworks.prelude import AUTOGRAD_FUNCTION
+
+    if any(isinstance(b, Native) and b.name in AUTOGRAD_FUNCTION for b in cls.bases):   # a custom autograd op
+        function = prelude_class(it, "Function")
+        cls.bases = [function if isinstance(b, Native) and b.name in AUTOGRAD_FUNCTION else b for b in cls.bases]
     cls.mro = [cls] + _c3([_mro_of(b) for b in cls.bases] + [list(cls.bases)])
     for c in cls.mro[1:]:
         if isinstance(c, UserClass):

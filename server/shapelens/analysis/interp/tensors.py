@@ -890,6 +890,10 @@ def call_method(it, t, name: str, args: list, kwargs: dict, node, frame, star) -
         t = as_tensor(t)
     if name in ("size", "dim", "numel", "ndimension", "nelement"):
         return size_method(t, name, args, kwargs)
+    if name == "type":   # x.type(): the type's name; x.type(dtype): the same shape cast (linformer)
+        if args or kwargs.get("dtype") is not None:
+            return _same(it, t, node, frame)
+        return Unknown("`.type()` names the tensor's type, known only at run time")
     if name in ("view", "reshape"):
         if len(args) == 1 and isinstance(args[0], (tuple, list)):
             args = list(args[0])
