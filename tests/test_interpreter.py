@@ -143,6 +143,30 @@ IDIOMS = {
         # shapelens: input=(2, 7, 8)
         model = Pos(8)
     """,
+    "meshgrid_roll_and_eager_jit": """
+        import torch
+        import torch.nn as nn
+        from typing import List
+        class Window(nn.Module):
+            def __init__(self, dim=6, window=3):
+                super().__init__()
+                coords = torch.stack(torch.meshgrid(torch.arange(window), torch.arange(window), indexing="ij"))
+                self.register_buffer("coords", torch.flatten(coords, 1))
+                self.proj = nn.Linear(dim + window * window, dim)
+                self.heads = nn.ModuleList([nn.Linear(dim, 4), nn.Linear(dim, 5)])
+            def forward(self, x):
+                if not torch.jit.is_scripting() and not torch.jit.is_tracing():
+                    x = torch.roll(x, shifts=(1, 1), dims=(1, 2))
+                outs = torch.jit.annotate(List[torch.Tensor], [])
+                b = x.shape[0]
+                grid = self.coords.sum(0).expand(b, x.shape[1], x.shape[2], -1)
+                y = self.proj(torch.cat([x, grid], dim=-1))
+                for head in self.heads:
+                    outs.append(head(y))
+                return outs
+        # shapelens: input=(2, 4, 4, 6)
+        model = Window()
+    """,
     "staticmethod_helper": """
         import torch
         from torch import nn

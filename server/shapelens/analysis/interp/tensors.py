@@ -63,7 +63,7 @@ RULE_FUNCS = {
     "glu": ("GLU", "input, dim=-1"),
 }
 # Element-wise functions without a layer twin: same shape out.
-SAME_SHAPE = {"exp", "log", "abs", "sqrt", "rsqrt", "neg", "sin", "cos", "clamp", "clip", "square", "sign",
+SAME_SHAPE = {"roll", "exp", "log", "abs", "sqrt", "rsqrt", "neg", "sin", "cos", "clamp", "clip", "square", "sign",
               "contiguous", "float", "double", "half", "bfloat16", "to", "detach", "clone", "cpu", "cuda", "type_as",
               "batch_norm", "layer_norm", "group_norm", "instance_norm", "normalize", "relu_", "sigmoid_", "tanh_",
               "requires_grad_", "exp_", "log1p", "floor", "ceil", "round", "erf", "reciprocal", "pow",
@@ -357,6 +357,12 @@ def tensor_op(it, name: str, args: list, kwargs: dict, node, frame):
     return from_result(it, node, frame, res, inputs, name)
 
 
+# Questions whose answer is False when a model runs eagerly (not scripted, traced, compiled or exported)
+EAGER_FALSE = frozenset({"jit.is_scripting", "jit.is_tracing", "_C._get_tracing_state", "compiler.is_compiling",
+                         "compiler.is_dynamo_compiling", "_dynamo.is_compiling", "onnx.is_in_onnx_export",
+                         "fx._symbolic_trace.is_fx_tracing"})
+
+
 def call_torch(it, name: str, args: list, kwargs: dict, node, frame, star) -> Any:
     rest = name[len("torch."):]
     if rest in FACTORIES:
@@ -364,6 +370,13 @@ def call_torch(it, name: str, args: list, kwargs: dict, node, frame, star) -> An
     if rest in ("no_grad", "enable_grad", "inference_mode", "device", "manual_seed", "set_grad_enabled",
                 "autocast", "set_default_dtype", "cuda.is_available", "get_default_dtype"):
         return None if rest == "manual_seed" else Unknown(f"`torch.{rest}()` is known only at run time")
+    if rest in EAGER_FALSE:   # the analysis models eager execution, as the frameworks' runs it is checked on
+        return False
+    if rest == "jit.annotate" and len(args) == 2:   # (type, value): the value
+        return args[1]
+    if rest in ("jit.script", "jit.ignore", "jit.unused", "jit.export", "jit.interface") and len(args) == 1 \
+            and not kwargs:   # decorators that leave an eager call as it is
+        return args[0]
     if rest == "Size":
         items = it.iterate(args[0], node, frame) if args else []
         return tuple(items) if not isinstance(items, Unknown) else items
@@ -409,6 +422,8 @@ def call_function(it, name: str, args: list, kwargs: dict, node, frame, star) ->
     if name == "where" and len(args) == 3:
         cond = it.binary(ast.Add, args[0], args[1], node, frame)
         return it.binary(ast.Add, cond, args[2], node, frame)
+    if name == "meshgrid" and set(kwargs) <= {"indexing"}:   # *tensors: no table signature takes varargs
+        return h_meshgrid(it, name, node, frame, {"tensors": args, "indexing": kwargs.get("indexing")})
     if name in SIGS:
         handler = HANDLERS[name]
         bound = bind(Signature.parse(SIGS[name]), args, kwargs, None)
@@ -654,6 +669,28 @@ def h_unbind(it, name, node, frame, a) -> Any:
         return Unknown(f"the number of pieces of `{frame.code.text(node)}` is known only at run time")
     dims = list(t.shape.dims[:d]) + list(t.shape.dims[d + 1:])
     return tuple(result(it, Tensor(Shape.of(dims)), [t]) for _ in range(size))
+
+
+def h_meshgrid(it, name, node, frame, a) -> Any:
+    """torch.meshgrid(*tensors, indexing='ij'): N tensors of shape (len(t1), …, len(tN)) from 0-D or 1-D
+    tensors; indexing='xy' swaps the first two (torch 2.13 functional.py)."""
+    ts = list(a["tensors"])
+    if len(ts) == 1 and isinstance(ts[0], (list, tuple)):
+        ts = list(ts[0])
+    ts = [as_tensor(t) for t in ts]
+    if not ts or not all(isinstance(t, Tensor) and t.shape is not None and not t.shape.open_rank for t in ts):
+        return unknown_op(it, node, frame, ts, "the tensors given to meshgrid are not known")
+    if any(len(t.shape) > 1 for t in ts):
+        bad = next(t for t in ts if len(t.shape) > 1)
+        return fail(it, node, frame, ops.Op(None, error=f"meshgrid: expects 0D or 1D tensors, got "
+                                                        f"{bad.shape.text()}"), ts)
+    indexing = a["indexing"]
+    if indexing not in (None, "ij", "xy"):
+        return unknown_op(it, node, frame, ts, "meshgrid's indexing is known only at run time")
+    sizes = [t.shape[0] if len(t.shape) else 1 for t in ts]
+    if indexing == "xy" and len(sizes) >= 2:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    return tuple(result(it, Tensor(Shape.of(sizes)), ts) for _ in ts)
 
 
 def h_movedim(it, name, node, frame, a) -> Any:
