@@ -193,3 +193,23 @@ def test_a_line_named_in_a_reason_moves_with_its_model(monkeypatch):
     units.clear_cache()
     fresh = analyse_text(moved_text, "<messages-fresh>")
     assert _reasons(moved) == _reasons(fresh) and "line 15" in _reasons(moved)[0]   # 13 + 2 lines added
+
+
+def test_a_directive_above_a_value_shapelens_cannot_build_says_why():
+    """The nearest miss at its line: the model is made on a path only the run decides (an environment
+    variable, as timm's `_USE_NAFLEX_DEFAULT`)."""
+    r = analyse("""\
+        import os
+        import torch.nn as nn
+
+        def make():
+            if os.environ.get("USE_BIG", "") == "1":
+                return nn.Sequential(nn.Linear(4, 8), nn.Linear(8, 2))
+            return nn.Linear(4, 2)
+
+        # shapelens: input=(2, 4)
+        model = make()
+    """)
+    [(line, _, message)] = sl003(r)
+    assert line == 9 and "`model = make()` is not a model shapelens can follow" in message
+    assert "`make()` returns on a path known only at run time" in message

@@ -83,7 +83,7 @@ def analyze_source(text: str, path: str = "<string>", options: Optional[Options]
         return _failed(path, f"internal error while analysing this file ({type(e).__name__}: {e}); "
                              f"please report it")
     result.models.sort(key=lambda r: (r.span.line, r.span.col))
-    result.diagnostics += directives.unused_directives(text, result.models)
+    result.diagnostics += directives.unused_directives(text, result.models, result.diagnostics)
     result.diagnostics.sort(key=lambda d: (d.span.line, d.span.col))
     result.diagnostics = filter_ignored(result.diagnostics, lines)
     return result

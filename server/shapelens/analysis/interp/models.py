@@ -30,7 +30,7 @@ from .machine import Frame, Interp
 from .objects import (MISSING, BudgetSpent, Break, Continue, Function, Opaque, Param, Raise, Return, Tensor,
                       Unknown, UserClass, incomplete)
 
-from ..directives import DIRECTIVE_RE
+from ..directives import ANY_DIRECTIVE_RE, DIRECTIVE_RE
 BUILD_BUDGET = 300_000      # steps for the module-level statements of a unit
 SPECULATIVE_BUDGET = 100_000   # steps for each speculative run
 # steps for all of a unit's speculative runs: timm's vision_transformer.py registers ~250 builders of big
@@ -117,6 +117,9 @@ class Unit:
                     span = frame.code.span(stmt)
                     if span not in t.step_spans:
                         t.step_spans = t.step_spans + (span,)
+        if isinstance(value, Unknown) and frame.kind == "module" and frame.code.external is None and \
+                it.recorder is None:
+            self._directive_on_unknown(stmt, frame, value)
         if type(value) is not M.Mod or it.recorder is not None or frame.code.external is not None:
             return
         if frame.kind != "module" and (frame.kind != "function" or frame.fn.owner is not None or
@@ -130,6 +133,19 @@ class Unit:
             if name:
                 self.bindings.append((name, value, frame.code.span(t), frame.code.span(stmt).line, frame.kind,
                                       frame.code.span(stmt.value)))
+
+    def _directive_on_unknown(self, stmt, frame, value: Unknown) -> None:
+        """`# shapelens: input=` above `model = make(...)` whose value shapelens could not build: the directive
+        can attach to nothing, and the cause is this value's (issue #18: the nearest miss, at its line)."""
+        line = frame.code.span(stmt).line
+        above = self.lines[line - 2] if 1 < line <= len(self.lines) + 1 else ""
+        m = ANY_DIRECTIVE_RE.search(above) if "shapelens" in above else None
+        if m is None:
+            return
+        span = Span(line - 1, m.start() + 1, line - 1, len(above.rstrip("\r\n")) + 1)
+        self.report(span, "SL003", "warning", f"`# shapelens: input=` on line {line - 1} is attached to no model: "
+                                              f"`{frame.code.text(stmt, 60)}` is not a model shapelens can follow: "
+                                              f"{value.reason}")
 
     def defined(self, it, definition, frame, value) -> None:
         """A top-level def or class: `definition` as written, `value` what its decorators made of it."""
