@@ -19,6 +19,7 @@ from ...frameworks.base import NO_TENSOR, Signature, bind
 from . import ops
 from ..shapes import UNKNOWN, Shape, is_known
 from . import modules as M
+from . import tensor_values as TV
 from .objects import Native, Param, Tensor, Unknown, incomplete, with_root_cause
 
 SL111 = "SL111"   # tensor operation shape mismatch (view/reshape/cat/broadcast)
@@ -401,6 +402,23 @@ def call_functional(it, name: str, args: list, kwargs: dict, node, frame, star) 
 def call_function(it, name: str, args: list, kwargs: dict, node, frame, star) -> Any:
     """torch.X / F.X / a tensor method X with the tensor as first argument. `name` is the short name."""
     args = [as_tensor(a) for a in args]
+    if name == "diff" and len(args) == 1 and not kwargs and isinstance(args[0], Tensor) and args[0].values:
+        t = args[0]   # 1-D: n - 1 differences (torchvision's RegNet stage depths)
+        if all(isinstance(v, int) for v in t.values) and len(t.values) >= 1:
+            out = result(it, Tensor(Shape.of([len(t.values) - 1])), [t])
+            return with_values(out, tuple(b - a for a, b in zip(t.values, t.values[1:])))
+    if name in ("pow", "float_power") and len(args) == 2 and not kwargs and isinstance(args[0], (int, float)) \
+            and isinstance(args[1], Tensor):   # torch.pow(2.49, exponents): the exponents' shape
+        out = result(it, Tensor(args[1].shape, args[1].reason, "", args[1].producer), [args[1]])
+        return with_values(out, function_values(name, args, kwargs)) if name == "pow" else out
+    out = _call_function(it, name, args, kwargs, node, frame, star)
+    if isinstance(out, Tensor) and not any(out is a for a in args) and \
+            any(isinstance(a, Tensor) and a.values for a in args):
+        with_values(out, function_values(name, args, kwargs))
+    return out
+
+
+def _call_function(it, name: str, args: list, kwargs: dict, node, frame, star) -> Any:
     if star is not None:
         return unknown_op(it, node, frame, args, f"`{frame.code.text(node)}` unpacks arguments at run time")
     if name not in SIGS or name in ("split", "chunk"):
@@ -779,7 +797,8 @@ def _linspace32(start: float, end: float, steps: int):
 
 
 def literal_tensor(v) -> Tensor:
-    """torch.tensor([[1, 2], [3, 4]]): the nesting gives the shape."""
+    """torch.tensor([[1, 2], [3, 4]]): the nesting gives the shape (and a 1-D list of numbers its values)."""
+    literal = v if isinstance(v, (list, tuple)) else ()
     dims = []
     while isinstance(v, (list, tuple)):
         dims.append(len(v))
@@ -787,7 +806,13 @@ def literal_tensor(v) -> Tensor:
             break
         v = v[0]
     if isinstance(v, (int, float, bool)) or dims:
-        return Tensor(Shape.of(dims))
+        out = Tensor(Shape.of(dims))
+        if len(dims) == 1 and 0 < dims[0] <= TV.MAX_ELEMENTS and all(
+                isinstance(x, (int, float)) and not isinstance(x, bool) for x in literal):
+            # int64 when every number is an int, else float32 (torch's default dtype)
+            floats = any(isinstance(x, float) for x in literal)
+            out.values = TV.elementwise(TV.to_f32, tuple(literal)) if floats else tuple(literal)
+        return out
     if isinstance(v, Tensor):
         return Tensor(v.shape)
     return Tensor(None, "the size of torch.tensor(...) is known only at run time")
@@ -956,11 +981,11 @@ def call_method(it, t, name: str, args: list, kwargs: dict, node, frame, star) -
         # a new tensor of the given size (torchvision's stochastic_depth: input.new_empty(size).bernoulli_(p))
         return factory(it, "full" if name == "new_full" else "empty", args, kwargs, node, frame)
     if name == "item":
-        if t.values is not None and len(t.values) == 1:
+        if TV.exact(t.values) is not None and len(t.values) == 1:
             return t.values[0]
         return Unknown("`.item()` is known only at run time")
     if name == "tolist":
-        if t.values is not None:
+        if TV.exact(t.values) is not None:
             return it.born(list(t.values)) if t.shape is not None and len(t.shape.dims) == 1 else t.values[0]
         return Unknown("`.tolist()` is known only at run time")
     if name in ("numpy",):
@@ -1013,7 +1038,7 @@ def iterate(it, t, node, frame, unpack: Optional[int]):
     s = t.shape
     if s is not None and not s.open_rank and len(s) and is_known(s[0]) and s[0] <= 10_000:
         items = [Tensor(Shape.of(s.dims[1:])) for _ in range(s[0])]
-        if t.values is not None and len(t.values) == s[0]:
+        if TV.exact(t.values) is not None and len(t.values) == s[0]:
             for item, v in zip(items, t.values):
                 item.values = (v,)
         return items
@@ -1037,6 +1062,74 @@ def builtin_on_tensor(it, name: str, args, kwargs, node, frame) -> Any:
 
 # ====================================================================== operators
 
+def with_values(out, values: Optional[tuple]):
+    """`out` holding the numbers computed for it, when its shape is the 1-D (or 0-D) one they fill."""
+    if values is not None and isinstance(out, Tensor) and out.shape is not None and not out.shape.open_rank \
+            and len(out.shape) <= 1 and (out.shape.dims[0] if len(out.shape) else 1) == len(values):
+        out.values = values
+    return out
+
+
+def _column(v) -> Optional[tuple]:
+    if isinstance(v, Tensor):
+        return v.values
+    if isinstance(v, (int, float)):
+        return (v,)
+    return None
+
+
+_VALUE_SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+
+
+def _binary_values(op, left, right) -> Optional[tuple]:
+    """The numbers of `left op right` when both sides' are known (tensor_values: torch's promotion and
+    float32 rounding)."""
+    a, b = _column(left), _column(right)
+    if a is None or b is None or not (isinstance(left, Tensor) and left.values or
+                                      isinstance(right, Tensor) and right.values):
+        return None
+    if op is ast.Pow:
+        return TV.elementwise(_pow_value, a, b)
+    symbol = _VALUE_SYMBOLS.get(op)
+    return TV.elementwise(lambda x, y: TV.arith(symbol, x, y), a, b) if symbol else None
+
+
+def _pow_value(base, exponent):
+    if isinstance(base, int) and isinstance(exponent, int) and exponent >= 0:
+        return base ** exponent if abs(base ** exponent) < 2 ** 63 else None
+    lo, hi = TV.bounds(TV.to_f32(base) if not isinstance(base, TV.Approx) else base)
+    elo, ehi = TV.bounds(TV.to_f32(exponent) if not isinstance(exponent, TV.Approx) else exponent)
+    if lo <= 0:
+        return None
+    try:
+        combos = [x ** y for x in (lo, hi) for y in (elo, ehi)]
+    except OverflowError:
+        return None
+    return TV.widened(min(combos), max(combos), TV.KERNEL_ULPS)
+
+
+def function_values(name: str, args: list, kwargs: dict) -> Optional[tuple]:
+    """The numbers of torch.<name>(...) / x.<name>(...) on tensors whose numbers are known."""
+    t = args[0] if args else None
+    if name in ("log", "round", "int", "long", "float") and isinstance(t, Tensor) and t.values and \
+            len(args) == 1 and not kwargs:
+        if name == "log":
+            return TV.elementwise(lambda v: TV.monotone(math.log, v), t.values)
+        if name == "float":
+            return TV.elementwise(TV.to_f32, t.values)
+        how = "round" if name == "round" else "trunc"
+        out = TV.elementwise(lambda v: TV.to_integer(v, how), t.values)
+        if out is not None and name == "round":   # float in, float out
+            out = tuple(float(v) if isinstance(v, int) and TV.is_float(t.values[0]) else v for v in out)
+        return out
+    if name in ("pow", "div", "divide", "true_divide", "mul", "multiply", "add", "sub", "subtract") and \
+            len(args) == 2 and not kwargs:
+        op = {"pow": ast.Pow, "div": ast.Div, "divide": ast.Div, "true_divide": ast.Div, "mul": ast.Mult,
+              "multiply": ast.Mult, "add": ast.Add, "sub": ast.Sub, "subtract": ast.Sub}[name]
+        return _binary_values(op, args[0], args[1])
+    return None
+
+
 _SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
             ast.Pow: "**", ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^"}
 
@@ -1058,7 +1151,8 @@ def binary(it, op, left, right, node, frame, inplace: bool) -> Any:
     if len(found) == 1:
         if isinstance(other, (int, float, bool, Sym)):
             t = found[0]
-            return result(it, Tensor(t.shape, t.reason, t.origin, t.producer), found)
+            out = result(it, Tensor(t.shape, t.reason, t.origin, t.producer), found)
+            return with_values(out, _binary_values(op, left, right))
         why = f"unknown: {other.reason}" if isinstance(other, Unknown) else "not something the analysis follows"
         return unknown_op(it, node, frame, found, f"the other operand of `{symbol}` ({text}) is {why}")
     res = ops.broadcast(left.shape, right.shape, text)
@@ -1066,7 +1160,7 @@ def binary(it, op, left, right, node, frame, inplace: bool) -> Any:
             res.shape != left.shape and all(is_known(d) for d in res.shape.dims + left.shape.dims):
         res = ops.Op(None, error=f"`{text}`: the result {res.shape.text()} does not fit in place into "
                                  f"{left.shape.text()}", reason="in-place broadcast")
-    return from_op(it, node, frame, res, found, text)
+    return with_values(from_op(it, node, frame, res, found, text), _binary_values(op, left, right))
 
 
 # ====================================================================== indexing
