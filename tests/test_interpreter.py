@@ -167,6 +167,24 @@ IDIOMS = {
         # shapelens: input=(2, 4, 4, 6)
         model = Window()
     """,
+    "weight_norm_legacy": """
+        import torch
+        import torch.nn as nn
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv1d(16, 16, 8, padding=4, groups=4)
+                self.conv = torch.nn.utils.weight_norm(self.conv, name="weight", dim=2)
+                self.a = torch.nn.utils.weight_norm(nn.Linear(16, 12))
+                self.b = nn.utils.weight_norm(nn.Conv1d(12, 6, 3), dim=None)
+                self.c = nn.utils.weight_norm(nn.Linear(6, 5), dim=-2)
+            def forward(self, x):
+                y = self.a(self.conv(x.transpose(1, 2)).transpose(1, 2))
+                y = self.b(y.transpose(1, 2)).transpose(1, 2)
+                return self.c(y)
+        # shapelens: input=(2, 10, 16)
+        model = Net()
+    """,
     "staticmethod_helper": """
         import torch
         from torch import nn
@@ -1019,3 +1037,32 @@ def test_functions_nobody_calls_share_one_budget(monkeypatch):
     assert len(notes) == 1 and "and 9 more functions" in notes[0].message, [d.message for d in result.diagnostics]
     model = next(m for m in result.models if m.name == "model")
     assert model.total_params == 3 * 5 + 5
+
+
+def test_parametrizations_weight_norm_counts_as_torch_does():
+    """torch.nn.utils.parametrizations.weight_norm makes the layer a ParametrizedConv1d whose weight comes
+    from a parametrization module (torch lists those as modules of their own); shapelens keeps the layer one
+    row, with torch's count: the weight's v plus g, one number per index of dim (torchaudio's wav2vec2)."""
+    torch = pytest.importorskip("torch")
+    source = textwrap.dedent("""\
+        import torch.nn as nn
+        class PosConv(nn.Module):
+            def __init__(self, dim, kernel, groups):
+                super().__init__()
+                self.conv = nn.Conv1d(dim, dim, kernel, padding=kernel // 2, groups=groups)
+                self.conv = nn.utils.parametrizations.weight_norm(self.conv, name="weight", dim=2)
+                self.head = nn.utils.parametrizations.weight_norm(nn.Linear(dim, 3), dim=None)
+            def forward(self, x):
+                return self.head(self.conv(x).transpose(1, 2))
+        # shapelens: input=(2, 16, 10)
+        model = PosConv(16, 8, 4)
+    """)
+    ns: dict = {}
+    exec(compile(source, "<weight_norm>", "exec"), ns)  # noqa: S102 - our own snippet
+    real = ns["model"]
+    [m] = analyze_source(source, "<weight-norm>").models
+    rows = {l.path: l for l in m.layers}
+    assert rows["conv"].params == sum(p.numel() for p in real.conv.parameters())
+    assert rows["head"].params == sum(p.numel() for p in real.head.parameters())
+    assert m.total_params == sum(p.numel() for p in real.parameters())
+    assert rows["head"].output_shape.text() == str(tuple(real(torch.zeros(2, 16, 10)).shape))

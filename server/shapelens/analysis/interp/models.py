@@ -931,7 +931,9 @@ def _frozen_or_tied(mod: M.Mod, r: LayerRecord) -> None:
             r.unknown_reasons = [unsure.reason]
             return
         own = r.trainable + r.non_trainable
-        listed = sum(n for _, n in counts)
+        added = mod.attrs.get("__added_params__", ())   # made by a function of torch (weight_norm's g)
+        listed = sum(n for k, p in mod.params.items() if isinstance(p, Param) and k not in added
+                     for n in [p.numel()])
         if listed != own and not any(p.span != mod.span for p in params):
             return   # the tensors do not add up to the rule's count (a layer the table does not know): keep it
         r.trainable = sum(n for p, n in counts if p.requires_grad is not False)
@@ -939,8 +941,10 @@ def _frozen_or_tied(mod: M.Mod, r: LayerRecord) -> None:
         for key, p in mod.params.items():
             if p.frozen_at is not None and p.requires_grad is False:
                 r.formulas = r.formulas + [("frozen", f"{key}: requires_grad=False (line {p.frozen_at.line})")]
-            if p.span is not None and p.span != mod.span:
+            if p.span is not None and p.span != mod.span and key not in added:
                 r.formulas = r.formulas + [("tied", f"{key} is the tensor made at line {p.span.line}")]
+            elif key in added:
+                r.formulas = r.formulas + [("params", f"+ {key} {p.shape.text()} = {p.numel():,}, from {added[key]}")]
     elif flag is not None and flag[0] is False and r.trainable is not None and r.non_trainable is not None:
         r.non_trainable, r.trainable = r.trainable + r.non_trainable, 0
         r.formulas = r.formulas + [("frozen", f"requires_grad_(False) at line {flag[1].line}")]

@@ -23,6 +23,8 @@ from typing import Any, Optional
 from ...frameworks import catalogs
 from ...frameworks.prelude import TORCH_NN_CLASSES as PRELUDE_CLASSES
 from ...frameworks.class_bases import BASES
+from ...frameworks.base import Signature, bind
+from ..shapes import Shape
 from . import modules as M
 from .objects import (MISSING, BoundMethod, ClassMethod, FrameRef, Function, Instance, Native, NativeMethod, Opaque,
                       ModuleStore, Param, Partial, Property, StaticMethod, Super, Tensor, Unknown, UserClass)
@@ -379,6 +381,29 @@ def unfollowed(it, name: str, args: list, kwargs: dict, node, frame):
     return Opaque(it.located(why))
 
 
+def weight_norm(it, name: str, args: list, kwargs: dict, node, frame):
+    """torch.nn.utils(.parametrizations).weight_norm(module, name='weight', dim=0): the weight becomes
+    g · v/‖v‖, v the weight's shape and g one number per index of `dim` (dim -1 or None: one number for the
+    whole tensor; torch 2.13 norm_except_dim). Shapes are unchanged; the module gains g's parameters."""
+    bound = bind(Signature.parse("module, name='weight', dim=0"), args, kwargs, None)
+    mod, which, dim = bound.values.get("module"), bound.values.get("name"), bound.values.get("dim")
+    if bound.errors or type(mod) is not M.Mod or not isinstance(which, str):
+        return unfollowed(it, name, args, kwargs, node, frame)
+    weight = mod_attr(it, mod, which, node, frame)
+    shape = getattr(weight, "shape", None)
+    if not isinstance(weight, Param) or shape is None or shape.open_rank or \
+            not (dim is None or (isinstance(dim, int) and not isinstance(dim, bool) and -len(shape) <= dim < len(shape))):
+        return unfollowed(it, name, args, kwargs, node, frame)
+    if dim is None or dim == -1:
+        g = Shape.of([])
+    else:
+        g = Shape.of([shape[d] if d == dim % len(shape) else 1 for d in range(len(shape))])
+    set_object_attr(it, mod, f"{which}_g", Param(g, span=mod.span), node, frame)
+    mod.attrs["__added_params__"] = dict(mod.attrs.get("__added_params__", {}), **{
+        f"{which}_g": f"weight_norm(dim={dim}) at {it.where() or 'its call'}"})
+    return mod
+
+
 def _torch(it, name: str, args, kwargs, node, frame, star):
     if name.startswith(M.TORCH_NN):
         rest = name[len(M.TORCH_NN):]
@@ -388,6 +413,8 @@ def _torch(it, name: str, args, kwargs, node, frame, star):
             return args[0] if args else None
         if rest in ("utils.spectral_norm", "utils.parametrizations.spectral_norm"):
             return args[0] if args else None   # the same parameter count (weight_orig replaces weight)
+        if rest in ("utils.weight_norm", "utils.parametrizations.weight_norm"):
+            return weight_norm(it, name, args, kwargs, node, frame)
         if rest == "Sequential":
             return M.torch_sequential(it, args, kwargs, star, node, frame)
         if rest == "ModuleList":
