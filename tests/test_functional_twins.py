@@ -248,12 +248,14 @@ def op_namespace() -> dict:
         "gather": ops.gather, "index_select": ops.index_select, "tile": lambda s, dims: ops.tile(s, list(dims)),
         "repeat_interleave": lambda s, repeats=None, dim=None, output_size=None: ops.repeat_interleave(
             s, repeats, dim, output_size),
+        "stft": ops.stft, "istft": ops.istft, "view_as_real": ops.view_as_real,
+        "view_as_complex": ops.view_as_complex,
     })
-    return {"T": T, "L": T, "B": T, "torch": torch_ns,
+    return {"T": T, "L": T, "B": T, "C": T, "torch": torch_ns,
             "repeat": lambda s, *sizes: ops.repeat(s, list(sizes)), "expand": lambda s, *sizes: ops.expand(s, list(sizes))}
 
 
-OP_REAL = dict(REAL, repeat=lambda t, *sizes: t.repeat(*sizes), expand=lambda t, *sizes: t.expand(*sizes))
+OP_REAL = dict(REAL, C=lambda *s: torch.randn(s, dtype=torch.complex64), repeat=lambda t, *sizes: t.repeat(*sizes), expand=lambda t, *sizes: t.expand(*sizes))
 
 OP_CALLS = [
     "torch.einsum('bhid,bhjd->bhij', T(2, 4, 5, 8), T(2, 4, 7, 8))",
@@ -287,6 +289,17 @@ OP_CALLS = [
     "torch.gather(T(3, 4), 1, L(3, 2))", "torch.gather(T(3, 4), 0, L(5, 4))", "torch.gather(T(3, 4), 1, L(3, 2, 1))",
     "torch.index_select(T(3, 4), 0, L(5))", "torch.index_select(T(3, 4), 1, L(2, 2))",
     "torch.tile(T(2, 3), (2,))", "torch.tile(T(2, 3), (2, 2, 1))",
+    "torch.stft(T(3, 1000), 512, 128, window=T(512), return_complex=True)", "torch.stft(T(1000), 256, return_complex=True)",
+    "torch.stft(T(3, 1000), 400, 100, center=False, return_complex=True)",
+    "torch.stft(T(3, 1000), 512, 128, onesided=False, return_complex=True)",
+    "torch.stft(T(3, 1000), 512, win_length=300, window=T(512), return_complex=True)",
+    "torch.stft(T(3, 1000), 512, win_length=300, return_complex=True)", "torch.stft(T(3, 100), 512, return_complex=True)",
+    "torch.stft(T(2, 3, 1000), 64, return_complex=True)", "torch.stft(T(3, 1000), 64, return_complex=False)",
+    "torch.stft(T(3, 1000), 64, 0, return_complex=True)", "torch.stft(T(3, 1000), 64, 16, 80, return_complex=True)",
+    "torch.istft(C(3, 257, 8), 512, 128, window=T(512))", "torch.istft(C(3, 257, 8), 512, 128, length=1000)",
+    "torch.istft(C(257, 8), 512)", "torch.istft(C(3, 200, 8), 512)", "torch.istft(C(3, 512, 8), 512, onesided=False, return_complex=True)",
+    "torch.istft(C(3, 201, 9), 400, 100, window=T(400), center=False)",
+    "torch.view_as_real(C(3, 4))", "torch.view_as_complex(T(3, 4, 2))", "torch.view_as_complex(T(3, 4))",
     "torch.repeat_interleave(T(2, 3), 2)", "torch.repeat_interleave(T(2, 3), 2, dim=1)",
     "torch.repeat_interleave(T(2, 3, 4), 3, -3)", "torch.repeat_interleave(T(2, 3), 2, dim=2)",
     "torch.repeat_interleave(T(2, 3), -1, dim=0)", "torch.repeat_interleave(T(), 4)", "torch.repeat_interleave(T(), 4, 0)",

@@ -371,6 +371,94 @@ def repeat_interleave(s: Shape, repeats: Any = None, dim: Any = None, output_siz
     return Result(base.replace(d, size))
 
 
+# ---------------------------------------------------------------- spectra (torch 2.13 functional.py, SpectralOps.cpp)
+
+def _int_arg(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def stft(s: Shape, n_fft: Any, hop_length: Any = None, win_length: Any = None, window: Any = None,
+         center: Any = True, pad_mode: Any = "reflect", normalized: Any = False, onesided: Any = None,
+         return_complex: Any = None) -> Result:
+    """torch.stft of a real (L,) or (B, L) signal: (B, n_fft//2 + 1, frames) complex, frames =
+    1 + (L + 2·(n_fft//2) − n_fft)//hop with center (reflect-padded by n_fft//2 each side), else
+    1 + (L − n_fft)//hop; hop defaults to n_fft//4; onesided=False keeps all n_fft frequencies;
+    return_complex=False adds a last dim of 2 (real, imaginary)."""
+    if not closed(s) or not _int_arg(n_fft):
+        return unknown("the signal's rank or n_fft is unknown")
+    if return_complex is None:   # torch raises for a real input; a complex one (not tracked) would be fine
+        return unknown("stft without return_complex: torch requires it for a real signal")
+    if len(s) not in (1, 2):
+        return fail(f"stft: expected a 1D or 2D tensor, got {s.text()}")
+    hop = n_fft // 4 if hop_length is None else hop_length
+    win = n_fft if win_length is None else win_length
+    if not (_int_arg(hop) and _int_arg(win)) or not isinstance(center, bool) or not isinstance(return_complex, bool):
+        return unknown("an argument of stft is known only at run time")
+    if n_fft <= 0 or hop <= 0 or win <= 0 or win > n_fft:
+        return fail(f"stft: expected 0 < n_fft, 0 < hop_length and 0 < win_length <= n_fft, got n_fft={n_fft}, "
+                    f"hop_length={hop}, win_length={win}")
+    if isinstance(window, Shape) and (window.open_rank or len(window) != 1 or (is_known(window[0]) and window[0] != win)):
+        return fail(f"stft: expected a 1D window tensor of size equal to win_length={win}, got {window.text()}")
+    L = s[-1]
+    if not is_known(L):
+        frames = UNKNOWN
+    else:
+        padded = L + 2 * (n_fft // 2) if center else L
+        if center and pad_mode == "reflect" and n_fft // 2 >= L:
+            return fail(f"stft: the reflect padding n_fft//2 = {n_fft // 2} must be smaller than the signal's "
+                        f"length {L}")
+        if padded < n_fft:
+            return fail(f"stft: expected 0 < n_fft <= {padded} (the padded length), got n_fft={n_fft}")
+        frames = 1 + (padded - n_fft) // hop
+    freqs = n_fft // 2 + 1 if onesided in (None, True) else n_fft
+    dims = list(s.dims[:-1]) + [freqs, frames] + ([] if return_complex else [2])
+    return Result(Shape.of(dims))
+
+
+def istft(s: Shape, n_fft: Any, hop_length: Any = None, win_length: Any = None, window: Any = None,
+          center: Any = True, normalized: Any = False, onesided: Any = None, length: Any = None,
+          return_complex: Any = False) -> Result:
+    """torch.istft of (B, freqs, frames) complex: (B, length), length = n_fft + hop·(frames − 1) − 2·(n_fft//2)
+    with center unless given."""
+    if not closed(s) or not _int_arg(n_fft):
+        return unknown("the spectrum's rank or n_fft is unknown")
+    if len(s) not in (2, 3):
+        return fail(f"istft: expected a 2D or 3D complex tensor, got {s.text()}")
+    hop = n_fft // 4 if hop_length is None else hop_length
+    if not _int_arg(hop) or not isinstance(center, bool) or not (length is None or _int_arg(length)):
+        return unknown("an argument of istft is known only at run time")
+    freqs, frames = s[-2], s[-1]
+    side = onesided if isinstance(onesided, bool) else (freqs != n_fft if is_known(freqs) else None)
+    if side is None:
+        return unknown("the number of frequencies is unknown")
+    want = n_fft // 2 + 1 if side else n_fft
+    if is_known(freqs) and freqs != want:
+        return fail(f"istft: expected the frequency dimension of {s.text()} to be {want} for n_fft={n_fft}")
+    if length is not None:
+        n = length
+    elif is_known(frames):
+        n = n_fft + hop * (frames - 1) - (2 * (n_fft // 2) if center else 0)
+    else:
+        n = UNKNOWN
+    return Result(Shape.of(list(s.dims[:-2]) + [n]))
+
+
+def view_as_real(s: Shape) -> Result:
+    """A complex tensor as real pairs: a last dim of 2."""
+    if not closed(s):
+        return unknown("the input's rank is unknown")
+    return Result(Shape.of(list(s.dims) + [2]))
+
+
+def view_as_complex(s: Shape) -> Result:
+    """Real pairs (last dim 2) as one complex tensor."""
+    if not closed(s):
+        return unknown("the input's rank is unknown")
+    if not len(s) or (is_known(s[-1]) and s[-1] != 2):
+        return fail(f"view_as_complex: the last dimension of {s.text()} must have size 2")
+    return Result(Shape.of(list(s.dims[:-1])))
+
+
 def times(dims: list, reps: list) -> list:
     out = []
     for d, r in zip(dims, reps):

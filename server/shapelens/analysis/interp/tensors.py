@@ -102,7 +102,8 @@ REDUCTIONS = {"mean", "sum", "amax", "amin", "prod", "std", "var", "logsumexp", 
               "min", "argmax", "argmin", "all", "any", "median"}
 FACTORIES = {"randn", "rand", "zeros", "ones", "empty", "full", "randint", "randn_like", "zeros_like", "ones_like",
              "rand_like", "empty_like", "full_like", "tensor", "arange", "as_tensor", "from_numpy", "eye",
-             "linspace", "randperm"}
+             "linspace", "randperm", "hann_window", "hamming_window", "blackman_window", "bartlett_window",
+             "kaiser_window"}
 
 
 # ====================================================================== helpers
@@ -291,13 +292,15 @@ def _op_simple(fn_name: str, *names):
         s = _first_shape(args, kwargs)
         if s is None:
             return None
-        values = []
-        for i, n in enumerate(names):
-            v = args[1 + i] if len(args) > 1 + i else kwargs.get(n, _NONE)
-            if v is _NONE:
-                break
-            values.append(v)
-        return getattr(TO(), fn_name)(s, *values)
+        if len(args) > 1 + len(names) or any(k not in names and k != "input" for k in kwargs):
+            return None   # an argument the table does not know (Python would raise TypeError)
+        values = {n: args[1 + i] for i, n in enumerate(names) if len(args) > 1 + i}
+        for n in names:
+            if n in kwargs:
+                if n in values:
+                    return None   # given twice
+                values[n] = kwargs[n]
+        return getattr(TO(), fn_name)(s, **values)
     return run
 
 
@@ -334,6 +337,11 @@ TENSOR_OPS = {
     "split": _op_simple("split", "split_size_or_sections", "dim"), "chunk": _op_simple("chunk", "chunks", "dim"),
     "topk": _op_simple("topk", "k", "dim"), "repeat": _op_sizes("repeat"), "tile": _op_sizes("tile"),
     "repeat_interleave": _op_simple("repeat_interleave", "repeats", "dim", "output_size"),
+    "stft": _op_simple("stft", "n_fft", "hop_length", "win_length", "window", "center", "pad_mode", "normalized",
+                       "onesided", "return_complex"),
+    "istft": _op_simple("istft", "n_fft", "hop_length", "win_length", "window", "center", "normalized",
+                        "onesided", "length", "return_complex"),
+    "view_as_real": _op_simple("view_as_real"), "view_as_complex": _op_simple("view_as_complex"),
     "gather": _op_simple("gather", "dim", "index"), "index_select": _op_simple("index_select", "dim", "index"),
 }
 
@@ -758,6 +766,10 @@ def factory(it, name: str, args: list, kwargs: dict, node, frame) -> Any:
         return out
     if name == "arange":
         return Tensor(None, f"the size of `{frame.code.text(node)}` is known only at run time")
+    if name.endswith("_window"):   # torch.hann_window(window_length, periodic=True, ...): (window_length,)
+        n = args[0] if args else kwargs.get("window_length")
+        return Tensor(Shape.of([n])) if isinstance(n, int) and not isinstance(n, bool) and n >= 0 else \
+            Tensor(None, f"the length of `{frame.code.text(node)}` is known only at run time")
     if name == "randint":
         args = args[-1:]
     elif name == "full":
@@ -906,9 +918,12 @@ def attribute(it, t, name: str, node, frame) -> Any:
     if name == "ndim":
         dims = shape_tuple(t)
         return len(dims) if isinstance(dims, tuple) else dims
+    if name in ("real", "imag"):   # a complex tensor's parts (stft's output): the same shape
+        t = as_tensor(t)
+        return result(it, Tensor(t.shape, t.reason, t.origin, t.producer), [t])
     if name in ("T", "mT"):
         if t.shape is None or t.shape.open_rank:
-            return Tensor(None, "the tensor's shape is unknown")
+            return Tensor(None, getattr(t, "reason", "") or "the tensor's shape is unknown")
         dims = list(t.shape.dims)
         if name == "mT":
             dims[-2:] = dims[-2:][::-1] if len(dims) >= 2 else dims
