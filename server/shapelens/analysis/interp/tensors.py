@@ -292,8 +292,8 @@ def _op_simple(fn_name: str, *names):
         s = _first_shape(args, kwargs)
         if s is None:
             return None
-        if len(args) > 1 + len(names) or any(k not in names and k != "input" for k in kwargs):
-            return None   # an argument the table does not know (Python would raise TypeError)
+        # the arguments the shape depends on, by position or keyword (others, such as masked_fill's value,
+        # do not change the shape)
         values = {n: args[1 + i] for i, n in enumerate(names) if len(args) > 1 + i}
         for n in names:
             if n in kwargs:
