@@ -185,6 +185,34 @@ IDIOMS = {
         # shapelens: input=(2, 10, 16)
         model = Net()
     """,
+    "empty_container_branch": """
+        import torch
+        import torch.nn as nn
+        class Block(nn.Module):
+            def __init__(self, inp, oup, stride):
+                super().__init__()
+                self.stride = stride
+                if stride > 1:
+                    self.branch1 = nn.Sequential(nn.Conv2d(inp, inp, 3, stride, 1, groups=inp), nn.BatchNorm2d(inp))
+                else:
+                    self.branch1 = nn.Sequential()
+                self.extra = nn.ModuleList()
+                self.branch2 = nn.Conv2d(inp if stride > 1 else inp // 2, oup // 2, 1, stride)
+            def forward(self, x):
+                if self.stride == 1:
+                    x1, x2 = x.chunk(2, dim=1)
+                    return torch.cat((x1, self.branch2(x2)), dim=1)
+                return torch.cat((self.branch1(x), self.branch2(x)), dim=1)
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.stage = nn.Sequential(Block(8, 16, 2), Block(16, 16, 1), Block(16, 16, 1))
+                self.pass_through = nn.Sequential()
+            def forward(self, x):
+                return self.pass_through(self.stage(x))
+        # shapelens: input=(2, 8, 16, 16)
+        model = Net()
+    """,
     "staticmethod_helper": """
         import torch
         from torch import nn

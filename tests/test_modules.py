@@ -19,6 +19,7 @@ import pytest
 import torch
 
 from conftest import SAMPLES
+from realcheck import is_leaf   # a module with no children, an empty container too
 from shapelens.analysis import analyze_source
 
 MODULES = os.path.join(SAMPLES, "modules")
@@ -49,11 +50,6 @@ def dims(shape) -> tuple:
 
 
 # ---------------------------------------------------------------- what real PyTorch does
-
-def is_leaf(m: torch.nn.Module) -> bool:
-    containers = (torch.nn.Sequential, torch.nn.ModuleList, torch.nn.ModuleDict)
-    return not list(m.children()) and not isinstance(m, containers)
-
 
 def leaf_outputs(model: torch.nn.Module, inputs: tuple) -> dict:
     """name -> output shape at the module's first call."""

@@ -666,6 +666,15 @@ def layer_records(it: Interp, root: M.Mod, rec: Recorder, names: dict) -> tuple:
             out[-1].path = path
             rows_of[id(mod)] = out[start:]
             continue   # its own parameters are in its row
+        elif mod is not root and mod.kind in (M.SEQUENTIAL, M.MODULELIST, M.MODULEDICT) and not _children(mod) \
+                and not mod.params and mod.framework == "torch":
+            # an empty container is a leaf of named_modules() (ShuffleNetV2's `branch1 = nn.Sequential()` where
+            # stride 1 needs none): its own row, no parameters; a Sequential passes its input through
+            r = block_record(mod, rec, shown, path, leaf_depth)
+            r.kind, r.trainable, r.non_trainable, r.macs = "layer", 0, 0, 0
+            if r.output_shape is None:
+                r.unknown_reasons = ["never called while the model ran on its input"]
+            out.append(r)
         elif mod is not root:
             blocks.append(block_record(mod, rec, shown, path, leaf_depth))
             block_mods.append(mod)
