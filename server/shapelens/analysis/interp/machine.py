@@ -28,6 +28,7 @@ from .loader import LazyImport, ModuleValue
 from .objects import (MISSING, BoundMethod, Break, BudgetSpent, ClassMethod, Continue, Function, Instance,
                       Native, NativeMethod, Opaque, Partial, Property, Raise, Return, StaticMethod, Super, Tensor,
                       Unknown, UserClass, _NAMES_A_LINE, incomplete)
+from .objects import Param
 from .scopes import comprehension_targets, scope_info
 
 MAX_DEPTH = 32            # nested calls of the file's functions
@@ -64,6 +65,9 @@ class Region:
         self.reason = reason
         self.serial = serial
         self.born: dict = {}        # id -> object, for containers made inside the region
+
+
+_TENSOR_COMPARISONS = (ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq, ast.NotEq)
 
 
 class Interp:
@@ -881,6 +885,13 @@ class Interp:
 
     def e_Compare(self, node, frame):
         left = self.eval(node.left, frame)
+        if len(node.ops) == 1 and isinstance(node.ops[0], _TENSOR_COMPARISONS):
+            right = self.eval(node.comparators[0], frame)
+            if isinstance(left, (Tensor, Param)) or isinstance(right, (Tensor, Param)):
+                # `relative_positions > 0`: a tensor of booleans, the operands broadcast (as for `+`)
+                return self.binary(ast.Add, left, right, node, frame)
+            r = pybuiltins.compare(type(node.ops[0]), left, right)
+            return Unknown(f"`{frame.code.text(node)}` is known only at run time") if r is None else r
         result = True
         for op, comp in zip(node.ops, node.comparators):
             right = self.eval(comp, frame)

@@ -1185,6 +1185,11 @@ def index(it, t, keys, node, frame) -> Any:
     items = list(keys) if isinstance(keys, tuple) else [keys]
     if t.shape is None or t.shape.open_rank:
         return unknown_op(it, node, frame, [t], f"`{frame.code.text(node)}` indexes a tensor of unknown shape")
+    items = [_index_tensor(x) for x in items]
+    if any(isinstance(x, (Tensor, Param)) for x in items) and \
+            all(x is None or x is Ellipsis or isinstance(x, (int, slice, Tensor, Param)) and not isinstance(x, bool)
+                for x in items):
+        return advanced_index(it, t, [as_tensor(x) if isinstance(x, Param) else x for x in items], node, frame)
     if any(not (x is None or x is Ellipsis or isinstance(x, (int, slice))) or isinstance(x, bool) for x in items):
         return unknown_op(it, node, frame, [t], f"the index of `{frame.code.text(node)}` is known only at run time")
     if items.count(Ellipsis) > 1:
@@ -1215,6 +1220,84 @@ def index(it, t, keys, node, frame) -> Any:
             out.append(d if x == slice(None) else UNKNOWN)
     out.extend(dims[axis:])
     return from_op(it, node, frame, ops.Op(Shape.of(out)), [t], "indexing")
+
+
+def _index_tensor(x):
+    """`x[[0, 2]]`: a list of ints indexes as a 1-D integer tensor."""
+    if isinstance(x, list) and x and all(isinstance(v, int) and not isinstance(v, bool) for v in x):
+        out = Tensor(Shape.of([len(x)]))
+        out.values = tuple(x)
+        return out
+    return x
+
+
+def advanced_index(it, t: Tensor, items: list, node, frame) -> Any:
+    """Indexing with tensors, as torch 2.13 does it (torch/csrc/autograd/python_variable_indexing.cpp): the
+    ints, slices and None apply first (an int removes its dim); then the index tensors, broadcast together to
+    B, take the dims they index: in place when those dims are adjacent, else B comes first. An index tensor
+    of unknown dtype that could also be a boolean mask of the dims it covers leaves the result unknown."""
+    text = frame.code.text(node)
+    dims = list(t.shape.dims)
+    used = sum(1 for x in items if x is not None and x is not Ellipsis)
+    if items.count(Ellipsis) > 1 or used > len(dims):
+        return unknown_op(it, node, frame, [t], f"the index of `{text}` does not fit {t.shape.text()}")
+    if Ellipsis in items:
+        at = items.index(Ellipsis)
+        items = items[:at] + [slice(None)] * (len(dims) - used) + items[at + 1:]
+    view, positions, shapes, axis, inputs = [], [], [], 0, [t]
+    for x in items:
+        if x is None:
+            view.append(1)
+            continue
+        d = dims[axis]
+        axis += 1
+        if isinstance(x, int) or (isinstance(x, Tensor) and x.values is not None and is_known(d) and len(x.values) and
+                                  all(isinstance(v, int) for v in x.values)):
+            bad = next((v for v in ([x] if isinstance(x, int) else x.values) if is_known(d) and not -d <= v < d),
+                       None)
+            if bad is not None:
+                return fail(it, node, frame, ops.Op(None, error=f"`{text}`: index {bad} is out of range for "
+                                                                  f"size {d}"), inputs)
+        if isinstance(x, int):
+            continue
+        if isinstance(x, slice):
+            view.append(len(range(*x.indices(d))) if is_known(d) else (d if x == slice(None) else UNKNOWN))
+            continue
+        inputs.append(x)
+        s = x.shape
+        if s is None or s.open_rank:
+            return unknown_op(it, node, frame, inputs, f"the index of `{text}` has an unknown shape")
+        if _could_be_mask(x, dims[axis - 1:axis - 1 + len(s)]):
+            return unknown_op(it, node, frame, inputs, f"`{text}`: the index may be a boolean mask, whose number "
+                                                       f"of True values is known only at run time")
+        positions.append(len(view))
+        view.append(d)
+        shapes.append(s)
+    view.extend(dims[axis:])
+    b = shapes[0]
+    for s in shapes[1:]:
+        res = ops.broadcast(b, s, text)
+        if res.error or res.shape is None:
+            return fail(it, node, frame, ops.Op(None, error=f"`{text}`: shape mismatch: the index tensors "
+                                                              f"{' and '.join(x.text() for x in shapes)} cannot be "
+                                                              f"broadcast together"), inputs)
+        b = res.shape
+    if positions == list(range(positions[0], positions[0] + len(positions))):
+        out = view[:positions[0]] + list(b.dims) + view[positions[-1] + 1:]
+    else:
+        out = list(b.dims) + [d for i, d in enumerate(view) if i not in positions]
+    return from_op(it, node, frame, ops.Op(Shape.of(out)), inputs, "indexing")
+
+
+def _could_be_mask(x: Tensor, covered: list) -> bool:
+    """A boolean mask of the dims it would cover has exactly their sizes; an index whose numbers are known
+    (arange, a list of ints) is an integer index."""
+    if x.values is not None and all(isinstance(v, int) and not isinstance(v, bool) for v in x.values):
+        return False
+    s = x.shape
+    if len(s) == 0 or len(covered) < len(s):
+        return len(s) == 0
+    return all(not (is_known(a) and is_known(b)) or a == b for a, b in zip(s.dims, covered))
 
 
 # ====================================================================== parameters of layers
