@@ -50,6 +50,37 @@ def table() -> dict:
 DIR_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.nn.init", "keras", "keras.layers", "keras.ops")
 
 
+# Framework base classes a user class derives from next to plain classes of its own (d2l's
+# `class Module(nn.Module, HyperParameters)`): their attributes, so that a lookup passes over them to a later
+# class of the MRO for a name they do not define, as Python does.
+CLASS_ATTRIBUTE_CLASSES = ("torch.nn.Module", "keras.layers.Layer", "keras.Model")
+
+
+def class_attributes() -> dict:
+    import importlib
+
+    out = {}
+    for name in CLASS_ATTRIBUTE_CLASSES:
+        module, _, cls = name.rpartition(".")
+        out[name] = tuple(sorted(dir(getattr(importlib.import_module(module), cls))))
+    return out
+
+
+def _frozensets(lines: list, table: dict) -> None:
+    for name, names in table.items():
+        lines.append(f"    {name!r}: frozenset({{")
+        row = "       "
+        for n in names:
+            item = f" {n!r},"
+            if len(row) + len(item) > 118:
+                lines.append(row)
+                row = "       "
+            row += item
+        lines.append(row)
+        lines.append("    }),")
+    lines.append("}")
+
+
 def module_names() -> dict:
     import importlib
 
@@ -73,18 +104,9 @@ def render(t: dict) -> str:
         lines.append(f"    {name!r}: {bases!r},")
     lines.append("}")
     lines += ["", "# dir() of these modules (dunder names left out)", "MODULE_NAMES = {"]
-    for name, names in module_names().items():
-        lines.append(f"    {name!r}: frozenset({{")
-        row = "       "
-        for n in names:
-            item = f" {n!r},"
-            if len(row) + len(item) > 118:
-                lines.append(row)
-                row = "       "
-            row += item
-        lines.append(row)
-        lines.append("    }),")
-    lines.append("}")
+    _frozensets(lines, module_names())
+    lines += ["", "# dir() of these framework classes (dunder names included)", "CLASS_ATTRIBUTES = {"]
+    _frozensets(lines, class_attributes())
     return "\n".join(lines) + "\n"
 
 

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from ...frameworks.class_bases import CLASS_ATTRIBUTES
 from ..shapes import UNKNOWN, Shape
 from ..values import Unknown, first_unknown  # noqa: F401  (the one Unknown, shared with the catalogs)
 
@@ -98,6 +99,8 @@ class UserClass:
             if isinstance(c, UserClass):
                 if name in c.ns:
                     return c.ns[name], c
+            elif name not in CLASS_ATTRIBUTES.get(getattr(c, "name", None), (name,)):
+                continue   # nn.Module defines no such attribute: Python goes on to the next class of the MRO
             else:
                 return MISSING, c   # the framework's class: the caller decides what it provides
         return MISSING, None
