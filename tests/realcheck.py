@@ -81,9 +81,10 @@ def torch_rows(model, shape: tuple) -> dict:
     for name, m in model.named_modules():
         if name and is_leaf(m):
             def hook(mod, args, out, name=name):
-                if isinstance(out, (tuple, list)):
+                while isinstance(out, (tuple, list)) and out:   # the first tensor, depth first
                     out = out[0]
-                outs.setdefault(name, tuple(out.shape))
+                if hasattr(out, "shape"):
+                    outs.setdefault(name, tuple(out.shape))
             handles.append(m.register_forward_hook(hook))
     model.eval()
     with torch.no_grad():

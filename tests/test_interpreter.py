@@ -213,6 +213,45 @@ IDIOMS = {
         # shapelens: input=(2, 8, 16, 16)
         model = Net()
     """,
+    "mixin_after_nn_module_and_tuple_output": """
+        import inspect
+        import torch
+        import torch.nn as nn
+        class HyperParameters:
+            def save_hyperparameters(self, ignore=[]):
+                frame = inspect.currentframe().f_back
+                _, _, _, local_vars = inspect.getargvalues(frame)
+                self.hparams = {k: v for k, v in local_vars.items()
+                                if k not in set(ignore + ['self']) and not k.startswith('_')}
+                for k, v in self.hparams.items():
+                    setattr(self, k, v)
+        class Module(nn.Module, HyperParameters):
+            def __init__(self):
+                super().__init__()
+        class RNNScratch(Module):
+            def __init__(self, num_inputs, num_hiddens, sigma=0.01):
+                super().__init__()
+                self.save_hyperparameters()
+                self.W_xh = nn.Parameter(torch.randn(num_inputs, num_hiddens) * sigma)
+                self.b_h = nn.Parameter(torch.zeros(num_hiddens))
+            def forward(self, inputs):
+                state = torch.zeros((inputs.shape[1], self.num_hiddens))
+                outputs = []
+                for X in inputs:
+                    state = torch.tanh(torch.matmul(X, self.W_xh) + state + self.b_h)
+                    outputs.append(state)
+                return outputs, state
+        class LM(Module):
+            def __init__(self, rnn, vocab_size):
+                super().__init__()
+                self.save_hyperparameters()
+                self.head = nn.Linear(self.rnn.num_hiddens, vocab_size)
+            def forward(self, x):
+                outputs, _ = self.rnn(x)
+                return self.head(torch.stack(outputs, 1))
+        # shapelens: input=(5, 2, 8)
+        model = LM(RNNScratch(8, 16), vocab_size=28)
+    """,
     "staticmethod_helper": """
         import torch
         from torch import nn

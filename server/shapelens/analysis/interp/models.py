@@ -75,7 +75,21 @@ class Recorder:
         children, which is a leaf of named_modules())."""
         if id(mod) not in self.merges:
             shape = x.shape if isinstance(x, Tensor) else None
-            self.merges[id(mod)] = (shape, out.shape if isinstance(out, Tensor) else None)
+            main = _main_tensor(out)   # a (outputs, state) pair: its first tensor, as an LSTM's row shows
+            self.merges[id(mod)] = (shape, main.shape if main is not None else None)
+
+
+def _main_tensor(out, depth: int = 0):
+    """The first tensor of a module's output, depth first (d2l's RNNScratch returns (outputs, state), outputs a
+    list of tensors)."""
+    if isinstance(out, Tensor):
+        return out
+    if isinstance(out, (tuple, list)) and depth < 4:
+        for v in out[:64]:
+            found = _main_tensor(v, depth + 1)
+            if found is not None:
+                return found
+    return None
 
 
 class Unit:
