@@ -279,7 +279,10 @@ class HintGroups:
         self.layers: dict = {}   # (end_line, end_col) -> [(model index, layer index)], in record order
         self.steps: dict = {}    # (end_line, end_col) -> [(model index, step index)]
         layers, steps = self.layers, self.steps
+        ranges = [_hint_lines(model) for model in models]
         for mi, model in enumerate(models):
+            if ranges[mi][0] > last or ranges[mi][1] < first:
+                continue   # none of its hints is in view (an edit re-groups only the models on screen)
             for li, layer in enumerate(model.layers):
                 s = layer.span
                 if first <= s.end_line <= last:
@@ -290,10 +293,24 @@ class HintGroups:
                         layers[key] = [(mi, li)]
         layer_lines = {line for line, _ in layers}
         for mi, model in enumerate(models):
+            if ranges[mi][0] > last or ranges[mi][1] < first:
+                continue
             for si, step in enumerate(model.steps):
                 s = step.span
                 if first <= s.end_line <= last and s.end_line not in layer_lines:
                     steps.setdefault((s.end_line, s.end_col), []).append((mi, si))
+
+
+def _hint_lines(model: ModelRecord) -> tuple:
+    """(first, last) end line of a model's layer and step hints, kept on the record: the records of units an
+    edit did not touch are the same objects from one result to the next (the worker sends them as numbers)."""
+    known = model.__dict__.get("_hint_lines")
+    # a copy of the record moved by an edit above it has new layer and step lists: computed again
+    if known is None or known[0] is not model.layers or known[1] is not model.steps:
+        ends = [r.span.end_line for r in model.layers] + [s.span.end_line for s in model.steps]
+        known = (model.layers, model.steps) + ((min(ends), max(ends)) if ends else (1 << 62, -(1 << 62)))
+        model.__dict__["_hint_lines"] = known
+    return known[2:]
 
 
 def layer_group(models: Sequence[ModelRecord], mi: int, li: int) -> list:
