@@ -1,4 +1,4 @@
-"""Indexing with tensors (tensors.advanced_index), judged by torch 2.13: generated `x[...]` expressions mixing
+"""Indexing with tensors (tensors.indexed), judged by torch 2.13: generated `x[...]` expressions mixing
 ints, slices, None, Ellipsis, lists of ints and integer index tensors; shapelens gives torch's shape, or ? (an
 index that could be a boolean mask), never another shape."""
 from __future__ import annotations

@@ -1186,40 +1186,10 @@ def index(it, t, keys, node, frame) -> Any:
     if t.shape is None or t.shape.open_rank:
         return unknown_op(it, node, frame, [t], f"`{frame.code.text(node)}` indexes a tensor of unknown shape")
     items = [_index_tensor(x) for x in items]
-    if any(isinstance(x, (Tensor, Param)) for x in items) and \
-            all(x is None or x is Ellipsis or isinstance(x, (int, slice, Tensor, Param)) and not isinstance(x, bool)
-                for x in items):
-        return advanced_index(it, t, [as_tensor(x) if isinstance(x, Param) else x for x in items], node, frame)
-    if any(not (x is None or x is Ellipsis or isinstance(x, (int, slice))) or isinstance(x, bool) for x in items):
+    if any(not (x is None or x is Ellipsis or isinstance(x, (int, slice, Tensor, Param))) or isinstance(x, bool)
+           for x in items):
         return unknown_op(it, node, frame, [t], f"the index of `{frame.code.text(node)}` is known only at run time")
-    if items.count(Ellipsis) > 1:
-        return Unknown("more than one ellipsis")
-    dims = list(t.shape.dims)
-    used = sum(1 for x in items if x is not None and x is not Ellipsis)
-    if used > len(dims):
-        return fail(it, node, frame, ops.Op(None, error=f"`{frame.code.text(node)}`: too many indices for the "
-                                                          f"{len(dims)}-D tensor {t.shape.text()}"), [t])
-    if Ellipsis in items:
-        at = items.index(Ellipsis)
-        items = items[:at] + [slice(None)] * (len(dims) - used) + items[at + 1:]
-    out, axis = [], 0
-    for x in items:
-        if x is None:
-            out.append(1)
-            continue
-        d = dims[axis]
-        axis += 1
-        if isinstance(x, int):
-            if is_known(d) and not -d <= x < d:
-                return fail(it, node, frame, ops.Op(None, error=f"`{frame.code.text(node)}`: index {x} is out of "
-                                                                  f"range for size {d}"), [t])
-            continue
-        if is_known(d):
-            out.append(len(range(*x.indices(d))))
-        else:
-            out.append(d if x == slice(None) else UNKNOWN)
-    out.extend(dims[axis:])
-    return from_op(it, node, frame, ops.Op(Shape.of(out)), [t], "indexing")
+    return indexed(it, t, [as_tensor(x) if isinstance(x, Param) else x for x in items], node, frame)
 
 
 def _index_tensor(x):
@@ -1231,16 +1201,20 @@ def _index_tensor(x):
     return x
 
 
-def advanced_index(it, t: Tensor, items: list, node, frame) -> Any:
-    """Indexing with tensors, as torch 2.13 does it (torch/csrc/autograd/python_variable_indexing.cpp): the
-    ints, slices and None apply first (an int removes its dim); then the index tensors, broadcast together to
-    B, take the dims they index: in place when those dims are adjacent, else B comes first. An index tensor
-    of unknown dtype that could also be a boolean mask of the dims it covers leaves the result unknown."""
+def indexed(it, t: Tensor, items: list, node, frame) -> Any:
+    """`t[items]` (ints, slices, None, Ellipsis, index tensors) as torch 2.13 does it
+    (torch/csrc/autograd/python_variable_indexing.cpp): the ints, slices and None apply first (an int removes
+    its dim); then the index tensors, broadcast together to B, take the dims they index: in place when those
+    dims are adjacent, else B comes first. An index tensor of unknown dtype that could also be a boolean mask
+    of the dims it covers leaves the result unknown."""
     text = frame.code.text(node)
     dims = list(t.shape.dims)
     used = sum(1 for x in items if x is not None and x is not Ellipsis)
-    if items.count(Ellipsis) > 1 or used > len(dims):
-        return unknown_op(it, node, frame, [t], f"the index of `{text}` does not fit {t.shape.text()}")
+    if items.count(Ellipsis) > 1:
+        return Unknown("more than one ellipsis")
+    if used > len(dims):
+        return fail(it, node, frame, ops.Op(None, error=f"`{text}`: too many indices for the {len(dims)}-D tensor "
+                                                          f"{t.shape.text()}"), [t])
     if Ellipsis in items:
         at = items.index(Ellipsis)
         items = items[:at] + [slice(None)] * (len(dims) - used) + items[at + 1:]
@@ -1274,6 +1248,8 @@ def advanced_index(it, t: Tensor, items: list, node, frame) -> Any:
         view.append(d)
         shapes.append(s)
     view.extend(dims[axis:])
+    if not shapes:
+        return from_op(it, node, frame, ops.Op(Shape.of(view)), inputs, "indexing")
     b = shapes[0]
     for s in shapes[1:]:
         res = ops.broadcast(b, s, text)
