@@ -252,6 +252,26 @@ IDIOMS = {
         # shapelens: input=(5, 2, 8)
         model = LM(RNNScratch(8, 16), vocab_size=28)
     """,
+    "subclass_of_nn_transformer_replacing_its_decoder": """
+        import math
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+        class TransformerModel(nn.Transformer):
+            # pytorch/examples word_language_model: the Transformer's own decoder is replaced by a Linear
+            def __init__(self, ntoken, ninp, nhead, nhid, nlayers):
+                super(TransformerModel, self).__init__(d_model=ninp, nhead=nhead, dim_feedforward=nhid,
+                                                       num_encoder_layers=nlayers)
+                self.input_emb = nn.Embedding(ntoken, ninp)
+                self.ninp = ninp
+                self.decoder = nn.Linear(ninp, ntoken)
+            def forward(self, src):
+                src = self.input_emb(src) * math.sqrt(self.ninp)
+                output = self.encoder(src)
+                return F.log_softmax(self.decoder(output), dim=-1)
+        # shapelens: input=(5, 2)
+        model = TransformerModel(100, 32, 2, 64, 2)
+    """,
     "staticmethod_helper": """
         import torch
         from torch import nn

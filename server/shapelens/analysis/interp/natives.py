@@ -151,6 +151,10 @@ def init_class(it, cls: UserClass) -> None:
     if any(isinstance(b, Native) and b.name in AUTOGRAD_FUNCTION for b in cls.bases):   # a custom autograd op
         function = prelude_class(it, "Function")
         cls.bases = [function if isinstance(b, Native) and b.name in AUTOGRAD_FUNCTION else b for b in cls.bases]
+    if any(_prelude_name(b) for b in cls.bases):
+        # a subclass of a module the prelude writes out (pytorch/examples' `class TransformerModel(nn.Transformer)`
+        # replaces the decoder it builds): its __init__ runs torch's structure, so a child it replaces goes
+        cls.bases = [prelude_class(it, _prelude_name(b)) if _prelude_name(b) else b for b in cls.bases]
     cls.mro = [cls] + _c3([_mro_of(b) for b in cls.bases] + [list(cls.bases)])
     for c in cls.mro[1:]:
         if isinstance(c, UserClass):
@@ -435,6 +439,14 @@ def _torch(it, name: str, args, kwargs, node, frame, star):
             return M.leaf(it, "torch", name, args, kwargs, star, node, frame)
         return unfollowed(it, name, args, kwargs, node, frame)
     return tensors().call_torch(it, name, args, kwargs, node, frame, star)
+
+
+def _prelude_name(base) -> Optional[str]:
+    """`Transformer` for the native base torch.nn.Transformer, when the prelude writes that class out."""
+    if isinstance(base, Native) and base.name.startswith(M.TORCH_NN):
+        rest = base.name[len(M.TORCH_NN):]
+        return rest if rest in PRELUDE_CLASSES else None
+    return None
 
 
 def prelude_class(it, name: str):
