@@ -348,7 +348,7 @@ def repeat_interleave(s: Shape, repeats: Any = None, dim: Any = None, output_siz
         return unknown("the input's rank is unknown")
     by_tensor = "the size is the sum of a tensor of repeats, known only at run time"
     if repeats is None:   # torch.repeat_interleave(repeats_tensor): arange repeated, sum(repeats) long
-        return Result(Shape.of([output_size]), ) if isinstance(output_size, int) else \
+        return Result(Shape.of([output_size])) if isinstance(output_size, int) else \
             Result(Shape.of([UNKNOWN]), reason=by_tensor)
     if dim is None:
         n = s.numel() if all(is_known(d) for d in s.dims) else None

@@ -885,16 +885,13 @@ class Interp:
 
     def e_Compare(self, node, frame):
         left = self.eval(node.left, frame)
-        if len(node.ops) == 1 and isinstance(node.ops[0], _TENSOR_COMPARISONS):
-            right = self.eval(node.comparators[0], frame)
-            if isinstance(left, (Tensor, Param)) or isinstance(right, (Tensor, Param)):
-                # `relative_positions > 0`: a tensor of booleans, the operands broadcast (as for `+`)
-                return self.binary(ast.Add, left, right, node, frame)
-            r = pybuiltins.compare(type(node.ops[0]), left, right)
-            return Unknown(f"`{frame.code.text(node)}` is known only at run time") if r is None else r
         result = True
         for op, comp in zip(node.ops, node.comparators):
             right = self.eval(comp, frame)
+            if len(node.ops) == 1 and isinstance(op, _TENSOR_COMPARISONS) and \
+                    (isinstance(left, (Tensor, Param)) or isinstance(right, (Tensor, Param))):
+                # `relative_positions > 0`: a tensor of booleans, the operands broadcast (as for `+`)
+                return self.binary(ast.Add, left, right, node, frame)
             r = pybuiltins.compare(type(op), left, right)
             if r is None:
                 return Unknown(f"`{frame.code.text(node)}` is known only at run time")

@@ -69,10 +69,6 @@ def round_f32(exact: Fraction) -> Optional[float]:
     return sign * math.ldexp(m, e - 23)
 
 
-def is_float(v) -> bool:
-    return isinstance(v, (float, Approx))
-
-
 def bounds(v) -> tuple:
     if isinstance(v, Approx):
         return v.lo, v.hi
@@ -121,12 +117,28 @@ def arith(op: str, a, b):
 
 def monotone(fn: Callable[[float], float], v, increasing: bool = True):
     """An element through a kernel of a few ulps' error (log, exp of a float32)."""
-    lo, hi = bounds(to_f32(v) if not isinstance(v, Approx) else v)
+    lo, hi = bounds(to_f32(v))   # to_f32 keeps an Approx as it is
     try:
         a, b = fn(lo), fn(hi)
     except (ValueError, OverflowError):
         return None
     return widened(min(a, b), max(a, b), KERNEL_ULPS)
+
+
+def power(base, exponent):
+    """One element of torch.pow / `**`: int64 exactly for a non-negative int exponent, else a float32 kernel of
+    a few ulps over the interval (a positive base: monotone in each argument)."""
+    if isinstance(base, int) and isinstance(exponent, int) and exponent >= 0:
+        return base ** exponent if abs(base ** exponent) < 2 ** 63 else None
+    lo, hi = bounds(to_f32(base))
+    elo, ehi = bounds(to_f32(exponent))
+    if lo <= 0:
+        return None
+    try:
+        combos = [x ** y for x in (lo, hi) for y in (elo, ehi)]
+    except OverflowError:
+        return None
+    return widened(min(combos), max(combos), KERNEL_ULPS)
 
 
 def to_integer(v, how: str):

@@ -1100,27 +1100,12 @@ def _binary_values(op, left, right) -> Optional[tuple]:
     """The numbers of `left op right` when both sides' are known (tensor_values: torch's promotion and
     float32 rounding)."""
     a, b = _column(left), _column(right)
-    if a is None or b is None or not (isinstance(left, Tensor) and left.values or
-                                      isinstance(right, Tensor) and right.values):
+    if a is None or b is None:
         return None
     if op is ast.Pow:
-        return TV.elementwise(_pow_value, a, b)
+        return TV.elementwise(TV.power, a, b)
     symbol = _VALUE_SYMBOLS.get(op)
     return TV.elementwise(lambda x, y: TV.arith(symbol, x, y), a, b) if symbol else None
-
-
-def _pow_value(base, exponent):
-    if isinstance(base, int) and isinstance(exponent, int) and exponent >= 0:
-        return base ** exponent if abs(base ** exponent) < 2 ** 63 else None
-    lo, hi = TV.bounds(TV.to_f32(base) if not isinstance(base, TV.Approx) else base)
-    elo, ehi = TV.bounds(TV.to_f32(exponent) if not isinstance(exponent, TV.Approx) else exponent)
-    if lo <= 0:
-        return None
-    try:
-        combos = [x ** y for x in (lo, hi) for y in (elo, ehi)]
-    except OverflowError:
-        return None
-    return TV.widened(min(combos), max(combos), TV.KERNEL_ULPS)
 
 
 def function_values(name: str, args: list, kwargs: dict) -> Optional[tuple]:
@@ -1133,10 +1118,7 @@ def function_values(name: str, args: list, kwargs: dict) -> Optional[tuple]:
         if name == "float":
             return TV.elementwise(TV.to_f32, t.values)
         how = "round" if name == "round" else "trunc"
-        out = TV.elementwise(lambda v: TV.to_integer(v, how), t.values)
-        if out is not None and name == "round":   # float in, float out
-            out = tuple(float(v) if isinstance(v, int) and TV.is_float(t.values[0]) else v for v in out)
-        return out
+        return TV.elementwise(lambda v: TV.to_integer(v, how), t.values)   # round: float in, float out
     if name in ("pow", "div", "divide", "true_divide", "mul", "multiply", "add", "sub", "subtract") and \
             len(args) == 2 and not kwargs:
         op = {"pow": ast.Pow, "div": ast.Div, "divide": ast.Div, "true_divide": ast.Div, "mul": ast.Mult,
