@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from shapelens.analysis import analyze_source
 from shapelens.analysis import source as src
-from shapelens.analysis import units
+from shapelens.analysis import engine, units
 from shapelens.analysis.engine import clear_caches
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -209,8 +209,8 @@ def apply_edit(text: str, kind: str, a: int, b: int, history: list) -> str:
 
 def _caches() -> list:
     """Every cache the incremental path keeps: parsed statements, splits per path, names and results
-    of units."""
-    return [src._CACHE, src._SPLITS, units._NAMES, units._RESULTS]
+    of units, the last analysis per path."""
+    return [src._CACHE, src._SPLITS, units._NAMES, units._RESULTS, engine._LAST]
 
 
 def cold(text: str, path: str = "sample.py") -> dict:
@@ -270,6 +270,29 @@ def test_long_seeded_sequences_checked_at_every_step(seed):
     rng = random.Random(seed)
     ops = [(rng.choice(KINDS), rng.randrange(10 ** 6), rng.randrange(10 ** 6)) for _ in range(40)]
     run_sequence(SAMPLE, ops, check_every=1)
+
+
+def test_keystrokes_reuse_the_untouched_units_and_equal_cold():
+    """Keystrokes inside statements (a number changed, no line added) take the path that reuses every
+    unit the edit did not touch (engine._after_edit); the result after each one is still exactly the
+    cold analysis of the same text. (Other edits, mixed in by the tests above, take it when the text
+    before and after parses and no line moved.)"""
+    import generate
+
+    text = generate.large_file(3, 400)
+    rng = random.Random(11)
+    ops = [("change_number", rng.randrange(10 ** 6), rng.randrange(10 ** 6)) for _ in range(30)]
+    taken = []
+    real = engine._after_edit
+
+    def spy(*args):
+        done = real(*args)
+        taken.append(done is not None)
+        return done
+
+    with mock.patch.object(engine, "_after_edit", spy):
+        run_sequence(text, ops, check_every=1)
+    assert sum(taken) >= 25, taken
 
 
 def test_generated_file_with_evictions():

@@ -159,10 +159,22 @@ def group(chunks: list[Chunk], lines: list[str], whole: bool = False) -> list[li
     """The units of a file: lists of chunk indices in file order. Chunks that did not parse are in no
     unit (the walk skips them anyway). Statements are joined through a name only when one of them
     reads it: two statements that merely assign `_` do not influence each other. `whole`: one unit."""
+    return group_signature(signatures(chunks, lines), chunks, whole)
+
+
+def signatures(chunks: list[Chunk], lines: list[str]) -> list:
+    """What grouping reads of each statement (its Names, or None for one the walk skips), remembered on
+    the statement object (an unchanged one keeps its text and the line above)."""
     signature = [c.__dict__.get("names_signature", _NAMES) for c in chunks]
     for i, names in enumerate(signature):
-        if names is _NAMES:   # a new statement object (an unchanged one keeps its text and the line above)
+        if names is _NAMES:   # a new statement object
             names = signature[i] = chunks[i].names_signature = _signature(chunks[i], lines)
+    return signature
+
+
+def group_signature(signature: list, chunks: list[Chunk], whole: bool = False) -> list[list[int]]:
+    """group() from the statements' signatures: the very same list object as before when no statement
+    changed what it binds or reads."""
     if whole:
         return [[i for i, n in enumerate(signature) if n is not None]]
     for old_signature, old_units in _GROUPS:
@@ -353,6 +365,12 @@ def cache_put(key: tuple, base: int, found: tuple, chunks: list[Chunk]) -> None:
     _RESULTS[key] = _Entry(base, models, diagnostics, lines, deps=deps or None)
     if len(_RESULTS) > _RESULTS_SIZE:
         _RESULTS.popitem(last=False)
+
+
+def cache_deps(key: tuple) -> bool:
+    """Did the cached result of this unit read other files (so each use must check them again)?"""
+    entry = _RESULTS.get(key)
+    return entry is not None and bool(entry.deps)
 
 
 def clear_cache() -> None:
