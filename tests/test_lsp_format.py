@@ -522,3 +522,46 @@ def test_every_server_setting_is_declared_for_vscode():
         assert parse_settings({key: prop["default"]}) == Settings(), f"{key}: the declared default is the server's"
         changed = (not prop["default"]) if prop["type"] == "boolean" else other[prop["type"]]
         assert parse_settings({key: changed}) != Settings(), f"{key}: the server reads it"
+
+
+def test_the_hint_index_of_an_edit_equals_a_fresh_one():
+    """HintIndex made from the previous analysis's index (rows of the models both share, by identity)
+    selects exactly the models a scan of every record selects, after edits in place, lines added and
+    removed, and a model deleted."""
+    import random
+    import sys
+
+    from shapelens.lsp_format import HintIndex
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import generate
+
+    def brute(models, first, last):
+        ends = [[r.span.end_line for r in m.layers] + [s.span.end_line for s in m.steps] for m in models]
+        seen = [i for i, e in enumerate(ends) if any(first <= x <= last for x in e)]
+        totals = [i for i, m in enumerate(models) if first <= hint_line(m) <= last]
+        return seen, totals
+
+    text = generate.large_file(5, 300)
+    rng = random.Random(5)
+    index = None
+    for step in range(12):
+        lines = text.split("\n")
+        i = rng.randrange(len(lines))
+        if step % 3 == 0:
+            lines.insert(i, "")                        # every model below moves (new record objects)
+        elif step % 3 == 1:
+            lines[i] = lines[i].replace("3", "4", 1)   # in place
+        else:
+            del lines[i]
+        text = "\n".join(lines)
+        models = analyze_source(text, "index.py").models
+        index = HintIndex(models, index)
+        fresh = HintIndex(models)
+        assert (index.total, index.lo, index.hi) == (fresh.total, fresh.lo, fresh.hi)
+        for _ in range(5):
+            first = rng.randrange(1, len(lines))
+            last = first + rng.randrange(60)
+            seen, totals = brute(models, first, last)
+            assert [i for i in index.models_in(first, last) if i in seen] == seen
+            assert index.totals_in(first, last) == totals

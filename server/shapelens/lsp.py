@@ -55,6 +55,7 @@ from .analysis.records import Diagnostic, FileResult, Span
 from .lsp_format import (
     HintConfig,
     HintGroups,
+    HintIndex,
     LineIndex,
     Settings,
     apply_change,
@@ -129,6 +130,7 @@ class Entry:
     result: FileResult
     key: tuple = ()
     _index: Optional[LineIndex] = field(default=None, repr=False)
+    _hints: Optional[HintIndex] = field(default=None, repr=False)
 
     def index(self, encoding: str) -> LineIndex:
         if self._index is None:
@@ -148,6 +150,7 @@ class Analyses:
         self.is_open = is_open
         self.cache: "OrderedDict[tuple, Entry]" = OrderedDict()
         self.by_serial: "OrderedDict[int, Entry]" = OrderedDict()
+        self.hint_indexes: dict[str, HintIndex] = {}   # path -> the HintIndex made last (the next starts from it)
         self.inflight: dict[tuple, asyncio.Future] = {}
         self.serial = 0
         self.computed = 0     # analyses actually run (for shapelens/status)
@@ -205,8 +208,16 @@ class Analyses:
         while len(self.by_serial) > RESOLVE_KEEP:
             self.by_serial.popitem(last=False)
 
+    def hint_index(self, entry: Entry) -> HintIndex:
+        """The entry's HintIndex, made from the one made last for the same document."""
+        if entry._hints is None:
+            path = entry.key[1] if entry.key else ""
+            entry._hints = self.hint_indexes[path] = HintIndex(entry.result.models, self.hint_indexes.get(path))
+        return entry._hints
+
     def forget(self, path: str) -> None:
         """Drop the analyses of a closed document."""
+        self.hint_indexes.pop(path, None)
         for k in [k for k in self.cache if k[1] == path]:
             del self.cache[k]
         for s in [s for s, e in self.by_serial.items() if e.key[1] == path]:
@@ -780,14 +791,14 @@ def create_server(isolate: bool = True) -> ShapelensServer:
             hints.append(hint)
 
         models = entry.result.models
-        for mi, model in enumerate(models):
-            line = hint_line(model)
-            if first <= line <= last:
-                add(index.end_of_line(line), model_hint_label(model, cfg), [entry.serial, mi, -1],
-                    functools.partial(model_totals_markdown, model))
+        where = server.analyses.hint_index(entry)
+        for mi in where.totals_in(first, last):
+            model = models[mi]
+            add(index.end_of_line(hint_line(model)), model_hint_label(model, cfg), [entry.serial, mi, -1],
+                functools.partial(model_totals_markdown, model))
         # one hint per place: every layer whose call ends there (a block class made N times, a line two
         # models share), every step (statement) ending there; data names the first, resolve finds the rest
-        groups = HintGroups(models, first, last)
+        groups = HintGroups(models, first, last, where)
         for (line, col), members in groups.layers.items():
             found = [(models[m], i, models[m].layers[i]) for m, i in members]
             add(index.position(line, col), layers_hint_label([f[2] for f in found], cfg),
