@@ -295,6 +295,59 @@ def test_keystrokes_reuse_the_untouched_units_and_equal_cold():
     assert sum(taken) >= 25, taken
 
 
+# edits that mostly keep the text parsing (the single-statement path), then every kind of edit
+SPLIT_EDITS = [["change_number"] * 4 + ["insert_char", "delete_chars", "insert_line", "duplicate_line", "undo"],
+               KINDS]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_incremental_split_equals_a_fresh_split(seed):
+    """source.split after each edit (lines found from the changed stretch, one statement or the ones
+    around it split again) gives the statements a fresh split gives, and `since` says truly which of
+    the previous split's statements were kept."""
+    import generate
+
+    rng = random.Random(seed)
+    text = SAMPLE if seed % 2 == 0 else generate.large_file(seed, 200)
+    kinds = SPLIT_EDITS[seed // 2]
+    src.split(text, "split.py")
+    history = [text]
+    one = []
+    real = src._within_one
+
+    def spy(*args):
+        done = real(*args)
+        one.append(done is not None)
+        return done
+
+    for _ in range(150):
+        kind = rng.choice(kinds)
+        if kind == "undo":
+            text = history[0]   # back to the text that parses
+            history.append(text)
+            continue
+        text = apply_edit(text, kind, rng.randrange(10 ** 6), rng.randrange(10 ** 6), history)
+        history.append(text)
+        before = src.split_state("split.py")
+        with mock.patch.object(src, "_within_one", spy):
+            lines, chunks = src.split(text, "split.py")
+        fresh_lines, fresh = src.split(text)
+        assert lines == fresh_lines
+        assert [(c.start_line, c.text, c.refused) for c in chunks] == \
+            [(c.start_line, c.text, c.refused) for c in fresh], kind
+        state = src.split_state("split.py")
+        if state is not before and state.since is not None:
+            serial, i, j, n, delta = state.since
+            assert serial == before.serial
+            assert all(a is b for a, b in zip(chunks[:i], before.chunks[:i]))
+            assert len(chunks) == len(before.chunks) - (j - i + 1) + n
+            kept = before.chunks[j + 1:]
+            assert [(c.start_line, c.text) for c in chunks[i + n:]] == [(c.start_line + delta, c.text) for c in kept]
+            assert delta or all(a is b for a, b in zip(chunks[i + n:], kept))
+    if kinds is not KINDS:
+        assert sum(one) >= 20, one
+
+
 def test_generated_file_with_evictions():
     """A generated file bigger than a tiny cache: entries are evicted between (and during) analyses."""
     import generate

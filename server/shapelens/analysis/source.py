@@ -573,11 +573,15 @@ def _resplit(old: _Split, text: str, lines: list[str], diff: Optional[tuple] = N
     # last range that starts before changed_end.
     # (ranges are in file order and do not overlap: their starts and their ends both increase; the
     # lists are made in C, and bisect's key= would need Python 3.10)
-    i = max(0, bisect_right(list(map(itemgetter(1), ranges)), p) - 1)
+    delta = n_new - n_old
+    ends = list(map(itemgetter(1), ranges))
+    inside = _within_one(old, text, lines, p, changed_end, delta, ends)
+    if inside is not None:
+        return inside
+    i = max(0, bisect_right(ends, p) - 1)
     j = min(len(ranges) - 1, bisect_left(list(map(itemgetter(0), ranges)), max(changed_end, p + 1)))
     if j < i:
         return None
-    delta = n_new - n_old
     start = ranges[i][0] if i > 0 else 0
     end_old = ranges[j + 1][0] if j + 1 < len(ranges) else n_old
     end_new = end_old + delta
@@ -604,6 +608,38 @@ def _resplit(old: _Split, text: str, lines: list[str], diff: Optional[tuple] = N
     for c in old.chunks[j + 1:]:
         chunks.append(c.moved(delta) if delta else c)
     return _Split(text, lines, new_ranges, old.parsed, chunks, since=(old.serial, i, j, len(found), delta))
+
+
+def _within_one(old: _Split, text: str, lines: list[str], p: int, changed_end: int, delta: int, ends: list) -> Optional[_Split]:
+    """The usual keystroke: the changed lines lie inside one statement of a parsed text, and its new lines
+    still parse on their own into statements from its first line to its last. Then only that statement
+    is split again, not its neighbours too: the new lines close every bracket and string they open
+    and start at column 0 without a continuation (`else:`, an indented line) or they would not parse
+    alone, so the statements around them end and begin where they did. None when that does not hold
+    (the caller then takes the statements around as well), and when the statement's last line holds a
+    directive: the statement below reads that line too."""
+    if not old.parsed:
+        return None
+    k = bisect_right(ends, p)   # the first statement ending after line p
+    if k >= len(ends):
+        return None
+    first, last = old.ranges[k]
+    if first > p or changed_end > last or first < 2:
+        return None
+    if "shapelens" in old.lines[last - 1] or "shapelens" in lines[last + delta - 1]:
+        return None   # a directive on its last line belongs to the statement below too (units.unit_key)
+    region = "".join(lines[first:last + delta])
+    if "__future__" in region or len(region) > MAX_STATEMENT_CHARS:
+        return None
+    found = _ast_statements(region)
+    if not found or found[0][0] != 0 or found[-1][1] != last + delta - first:
+        return None
+    new_ranges = old.ranges[:k] + [(a + first, b + first) for a, b, _ in found] + \
+        ([(a + delta, b + delta) for a, b in old.ranges[k + 1:]] if delta else old.ranges[k + 1:])
+    chunks = old.chunks[:k] + [_chunk(lines, a + first, b + first, stmts, a + 1) for a, b, stmts in found]
+    for c in old.chunks[k + 1:]:
+        chunks.append(c.moved(delta) if delta else c)
+    return _Split(text, lines, new_ranges, True, chunks, since=(old.serial, k, k, len(found), delta))
 
 
 def statement_diagnostics(chunks: list[Chunk]) -> list[Diagnostic]:
