@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 
+from shapelens.analysis.engine import clear_caches
 from shapelens.guard import analyse_text
 from shapelens.analysis.records import Diagnostic, FileResult, ModelRecord, Span
 from shapelens.lspfeatures.worker import KEEP_REPLIES, Inbox, Outbox, Worker
@@ -254,6 +255,7 @@ def test_real_child_kill_cancel_and_timeout():
             got = await worker.analyze(texts[2], PATH, None)
             assert got.as_dict() == expected[2] and worker.restarts == 1
             fresh = Outbox()
+            clear_caches()   # a new child analyses cold (no records of earlier analyses to share)
             fresh.encode(analyse(texts[2]))
             assert len(worker.inbox) == len(fresh)        # only what the new child sent
             # a request cancelled while the child works: its reply must not be read as the next one's

@@ -124,8 +124,9 @@ def _key(unit: list, chunks: list[Chunk], lines: list[str], options: Options) ->
 
 
 def _lookup(which, groups: list, chunks: list[Chunk], lines: list[str], path: str, options: Options,
-            found: list, whole: bool = False):
-    """found[u] for each unit u in `which`: from the unit cache, or analysed (then cached)."""
+            found: list, whole: bool = False, last: Optional[list] = None):
+    """found[u] for each unit u in `which`: from the unit cache, or analysed (then cached). `last`: each
+    unit's previous (models, diagnostics), whose records a new analysis reuses where equal (_reuse)."""
     pending = []
     for u in which:
         unit_chunks = [chunks[i] for i in groups[u]]
@@ -141,6 +142,8 @@ def _lookup(which, groups: list, chunks: list[Chunk], lines: list[str], path: st
             _analyse_whole_from_now_on(path)
             return _RESTART
         for (unit_chunks, key, base, u), f in zip(pending, results):
+            if last is not None:
+                _reuse(last[u][0], f[0])
             units.cache_put(key, base, f, unit_chunks)
             found[u] = (f[0], f[1])
     return found
@@ -173,7 +176,7 @@ def _after_edit(path: str, chunks: list[Chunk], lines: list[str], options: Optio
     changed = sorted({u for u, unit in enumerate(groups) if not edited.isdisjoint(unit)} | set(last.checked)) \
         if n else list(last.checked)
     try:
-        found = _lookup(changed, groups, chunks, lines, path, options, list(last.found))
+        found = _lookup(changed, groups, chunks, lines, path, options, list(last.found), last=last.found)
     finally:
         drop_ast(chunks[first:first + n])   # only these statements are new: the others' went before
     if found is _RESTART:
@@ -194,6 +197,26 @@ def _after_edit(path: str, chunks: list[Chunk], lines: list[str], options: Optio
     done = _remember(path, options, signature, groups, found, checked, models, diagnostics)
     done.slot = slot
     return done
+
+
+def _reuse(old_models: list, new_models: list) -> None:
+    """Put the previous analysis's very record in place of each new layer, block and step record equal
+    to it (same model, same index), in the fresh records of a unit analysed again after a keystroke:
+    a number changed in one layer changes that layer and the shapes after it, not the rest. Records
+    are never changed once returned, so an equal one is as good as the new; the server's child then
+    sends the model as the few records that differ (lspfeatures/worker.py), and the server builds only
+    those (a 15-layer model was some 300 objects to pickle and unpickle per keystroke)."""
+    if len(old_models) != len(new_models):
+        return
+    for old, new in zip(old_models, new_models):
+        if type(old) is not type(new) or old.name != new.name:
+            continue
+        for field_name in ("layers", "blocks", "steps"):
+            was, now = getattr(old, field_name), getattr(new, field_name)
+            if len(was) == len(now):
+                for k, (a, b) in enumerate(zip(was, now)):
+                    if a is not b and a == b:
+                        now[k] = a
 
 
 def _models_after(last: _Analysed, found: list, changed: list) -> Optional[list]:

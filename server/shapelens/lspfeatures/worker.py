@@ -280,7 +280,7 @@ class Outbox(SentTable):
             if part:
                 n = self.ids.get(id(part))
                 if n is None:
-                    return None
+                    continue   # a new part (a layer changed by the edit): look further
                 base = self.owner.get(n)
                 return base if type(self.objects.get(base)) is type(record) else None
         return None
