@@ -333,6 +333,7 @@ def test_the_incremental_split_equals_a_fresh_split(seed):
             lines, chunks = src.split(text, "split.py")
         fresh_lines, fresh = src.split(text)
         assert lines == fresh_lines
+        assert src.unparsed_chunks("split.py", chunks) == [c for c in chunks if not (c.syntax_ok and c.refused is None)]
         assert [(c.start_line, c.text, c.refused) for c in chunks] == \
             [(c.start_line, c.text, c.refused) for c in fresh], kind
         state = src.split_state("split.py")
@@ -346,6 +347,32 @@ def test_the_incremental_split_equals_a_fresh_split(seed):
             assert delta or all(a is b for a, b in zip(chunks[i + n:], kept))
     if kinds is not KINDS:
         assert sum(one) >= 20, one
+
+
+def test_directive_edits_warm_equals_cold():
+    """The directives no model takes (SL003) follow each keystroke: a directive made unreadable and
+    mended, a model turned into a plain call and back; each step equals the cold analysis."""
+    text = textwrap.dedent('''\
+        import torch.nn as nn
+
+        # shapelens: input=(N, 4)
+        a = nn.Sequential(nn.Linear(4, 5))
+
+        # shapelens: input=(N, 6)
+        b = nn.Sequential(nn.Linear(6, 5))
+        ''')
+    steps = [text.replace("input=(N, 4)", "input=N, 4"), text, text.replace("nn.Sequential(nn.Linear(6", "print(nn.Linear(6"),
+             text, text.replace("Linear(6, 5)", "Linear(6, 7)")]
+    with mock.patch.dict(os.environ):
+        os.environ.pop("SHAPELENS_STRICT", None)
+        clear_caches()
+        analyze_source(text, "directives.py")
+        codes = []
+        for step in steps:
+            warm = analyze_source(step, "directives.py").as_dict()
+            assert warm == cold(step, "directives.py")
+            codes.append(sorted(d["code"] for d in warm["diagnostics"]))
+    assert codes[0] == ["SL003"] and codes[1] == [] and codes[2] == ["SL003"] and codes[3] == [] == codes[4]
 
 
 def test_generated_file_with_evictions():

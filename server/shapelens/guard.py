@@ -55,11 +55,11 @@ def analyse_text(text: str, path: str, default_input: Optional[tuple] = None, pa
     """The file's FileResult as shapelens reports it (see module doc)."""
     from .analysis.engine import Options, analyze_source, filter_ignored
     from .analysis.misses import no_models_reason
-    from .analysis.source import split, split_lines, statement_diagnostics
+    from .analysis.source import split, split_lines, statement_diagnostics, unparsed_chunks
 
     result = analyze_source(text, path, Options(default_torch_input=default_input, parallel=parallel))
     _, chunks = split(text, path)   # the split the analysis just made (remembered by path)
-    found = statement_diagnostics(chunks)
+    found = statement_diagnostics(unparsed_chunks(path, chunks))
     if found:
         result.diagnostics = sorted(result.diagnostics + filter_ignored(found, split_lines(text)),
                                     key=lambda d: (d.span.line, d.span.col))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -70,7 +70,7 @@ def analyze_source(text: str, path: str = "<string>", options: Optional[Options]
     result = FileResult(path)
     result.models = list(done.models)   # the caller's own lists: _LAST keeps these
     result.diagnostics = list(done.diagnostics)
-    unused = directives.unused_directives(text, result.models, result.diagnostics)
+    unused = directives.unused_directives(text, result.models, result.diagnostics, done.taken.keys())
     if unused:
         result.diagnostics = sorted(result.diagnostics + unused, key=_position)
     result.diagnostics = filter_ignored(result.diagnostics, lines)
@@ -94,6 +94,7 @@ class _Analysed:
     models: list                # every unit's models, by position
     diagnostics: list           # every unit's diagnostics, by position
     slot: dict = field(default_factory=dict)   # id(model) -> its index in models (filled when first needed)
+    taken: Counter = field(default_factory=Counter)   # the models' directive lines (directives.unused_directives)
 
 
 _LAST: "OrderedDict[str, _Analysed]" = OrderedDict()
@@ -116,7 +117,9 @@ def _every_unit(path: str, chunks: list[Chunk], lines: list[str], options: Optio
     diagnostics = [d for f in found for d in f[1]]
     diagnostics.sort(key=_position)
     checked = [u for u, unit in enumerate(groups) if units.cache_deps(_key(unit, chunks, lines, options)[0])]
-    return _remember(path, options, signature, groups, found, checked, models, diagnostics)
+    done = _remember(path, options, signature, groups, found, checked, models, diagnostics)
+    done.taken = Counter(m.directive_line for m in models if m.directive_line)
+    return done
 
 
 def _key(unit: list, chunks: list[Chunk], lines: list[str], options: Options) -> tuple:
@@ -186,8 +189,14 @@ def _after_edit(path: str, chunks: list[Chunk], lines: list[str], options: Optio
         models = [m for f in found for m in f[0]]
         models.sort(key=_position)
         slot: dict = {}
+        taken = Counter(m.directive_line for m in models if m.directive_line)
     else:
         slot = last.slot
+        taken = last.taken.copy()
+        for u in changed:
+            if found[u][0] is not last.found[u][0]:
+                _count_directives(taken, last.found[u][0], -1)
+                _count_directives(taken, found[u][0], 1)
     diagnostics = last.diagnostics
     if any(found[u][1] is not last.found[u][1] and (found[u][1] or last.found[u][1]) for u in changed):
         diagnostics = [d for f in found for d in f[1]]
@@ -196,6 +205,7 @@ def _after_edit(path: str, chunks: list[Chunk], lines: list[str], options: Optio
                      {u for u in changed if units.cache_deps(_key(groups[u], chunks, lines, options)[0])})
     done = _remember(path, options, signature, groups, found, checked, models, diagnostics)
     done.slot = slot
+    done.taken = taken
     return done
 
 
@@ -217,6 +227,16 @@ def _reuse(old_models: list, new_models: list) -> None:
                 for k, (a, b) in enumerate(zip(was, now)):
                     if a is not b and a == b:
                         now[k] = a
+
+
+def _count_directives(taken: Counter, models: list, step: int) -> None:
+    for m in models:
+        if m.directive_line:
+            left = taken[m.directive_line] + step
+            if left > 0:
+                taken[m.directive_line] = left
+            else:
+                del taken[m.directive_line]
 
 
 def _models_after(last: _Analysed, found: list, changed: list) -> Optional[list]:

@@ -363,9 +363,35 @@ class _Split:
     # from i on, the chunks before are the very same objects, those after the same moved delta lines
     since: Optional[tuple] = None
     serial: int = field(default_factory=lambda: next(_SERIALS))
+    bad: Optional[list] = None   # indices of the chunks statement_diagnostics looks at (unparsed_chunks)
 
 
 _SERIALS = count(1)
+
+
+def _unchecked(chunk: Chunk) -> bool:
+    return not (chunk.syntax_ok and chunk.refused is None)
+
+
+def unparsed_chunks(path: str, chunks: list[Chunk]) -> list[Chunk]:
+    """The chunks of the path's split that Python's parser did not take or a limit refused (what
+    statement_diagnostics reports), kept with the split and carried over by an edit: a keystroke does not
+    look at the other 300 statements of a large file."""
+    state = _SPLITS.get(path)
+    if state is None or state.chunks is not chunks:
+        return [c for c in chunks if _unchecked(c)]
+    if state.bad is None:
+        state.bad = [i for i, c in enumerate(chunks) if _unchecked(c)]
+    return [chunks[i] for i in state.bad]
+
+
+def _carried(old: _Split, i: int, j: int, new: list[Chunk]) -> Optional[list]:
+    """old.bad for a split whose chunks[i..j] became `new`."""
+    if old.bad is None:
+        return None
+    shift = len(new) - (j - i + 1)
+    return [b for b in old.bad if b < i] + [i + k for k, c in enumerate(new) if _unchecked(c)] + \
+        [b + shift for b in old.bad if b > j]
 
 
 def split_state(path: str) -> Optional[_Split]:
@@ -604,10 +630,12 @@ def _resplit(old: _Split, text: str, lines: list[str], diff: Optional[tuple] = N
     inner = [(a, b) for a, b, _ in found]
     new_ranges = ranges[:i] + [(a + start, b + start) for a, b in inner] + \
         ([(a + delta, b + delta) for a, b in ranges[j + 1:]] if delta else ranges[j + 1:])
-    chunks = old.chunks[:i] + [_chunk(lines, a + start, b + start, stmts, a + 1) for a, b, stmts in found]
+    made = [_chunk(lines, a + start, b + start, stmts, a + 1) for a, b, stmts in found]
+    chunks = old.chunks[:i] + made
     for c in old.chunks[j + 1:]:
         chunks.append(c.moved(delta) if delta else c)
-    return _Split(text, lines, new_ranges, old.parsed, chunks, since=(old.serial, i, j, len(found), delta))
+    return _Split(text, lines, new_ranges, old.parsed, chunks, since=(old.serial, i, j, len(found), delta),
+                  bad=_carried(old, i, j, made))
 
 
 def _within_one(old: _Split, text: str, lines: list[str], p: int, changed_end: int, delta: int, ends: list) -> Optional[_Split]:
@@ -636,10 +664,12 @@ def _within_one(old: _Split, text: str, lines: list[str], p: int, changed_end: i
         return None
     new_ranges = old.ranges[:k] + [(a + first, b + first) for a, b, _ in found] + \
         ([(a + delta, b + delta) for a, b in old.ranges[k + 1:]] if delta else old.ranges[k + 1:])
-    chunks = old.chunks[:k] + [_chunk(lines, a + first, b + first, stmts, a + 1) for a, b, stmts in found]
+    made = [_chunk(lines, a + first, b + first, stmts, a + 1) for a, b, stmts in found]
+    chunks = old.chunks[:k] + made
     for c in old.chunks[k + 1:]:
         chunks.append(c.moved(delta) if delta else c)
-    return _Split(text, lines, new_ranges, True, chunks, since=(old.serial, k, k, len(found), delta))
+    return _Split(text, lines, new_ranges, True, chunks, since=(old.serial, k, k, len(found), delta),
+                  bad=_carried(old, k, k, made))
 
 
 def statement_diagnostics(chunks: list[Chunk]) -> list[Diagnostic]:

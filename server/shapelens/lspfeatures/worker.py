@@ -502,13 +502,14 @@ def worker_main() -> None:
                 raise
             except BaseException as e:  # noqa: BLE001 - report anything (MemoryError too), keep serving
                 reply = pickle.dumps(("error", f"{type(e).__name__}: {e}"))
+            out.write(len(reply).to_bytes(8, "big") + reply)
+            out.flush()
+            # the table is updated once the reply is on its way (the server decodes it meanwhile)
             if pending is not None:
                 try:
                     outbox.sent(pending)
                 except BaseException:  # a half-updated table would disagree with the server's: end here
-                    os._exit(70)
-            out.write(len(reply).to_bytes(8, "big") + reply)
-            out.flush()
+                    os._exit(70)      # (the server then starts a new child, with new tables, on both sides)
             collector.after_request()
 
     threading.stack_size(WORKER_STACK)
