@@ -365,3 +365,63 @@ def test_pipes_to_the_child_hold_a_whole_frame():
             await worker.stop()
 
     assert asyncio.run(main()) == [PIPE_SIZE, PIPE_SIZE]
+
+
+# ---------------------------------------------------------------------- keystrokes sent as edits
+
+def test_keystrokes_go_to_the_child_as_edits():
+    """After a didChange the child is sent the replaced stretch, not the text (Worker.note_edit): each
+    result equals the analysis of the whole text, also when two edits come before one analysis, after
+    the document was forgotten, and when the child is out of step (it ends; a new child gets the text)."""
+    from shapelens.lspfeatures import worker as w
+
+    texts = [TEXT]
+    for t in digit_edits(TEXT, 4, 21):
+        texts.append(t)
+    sizes = []
+
+    async def main():
+        worker = Worker()
+        real = worker._payload
+
+        def payload(text, path, default_input):
+            data, number = real(text, path, default_input)
+            sizes.append(pickle.loads(data)[0] == w.EDIT)   # sent as an edit?
+            return data, number
+
+        worker._payload = payload
+        try:
+            got = await worker.analyze(texts[0], PATH, None)
+            assert got.as_dict() == analyse(texts[0]).as_dict()
+
+            def edit(old, new):
+                a = next(i for i, (x, y) in enumerate(zip(old, new)) if x != y)
+                worker.note_edit(PATH, old, new, a, a + 1)   # one digit replaced
+
+            edit(texts[0], texts[1])
+            got = await worker.analyze(texts[1], PATH, None)
+            assert got.as_dict() == analyse(texts[1]).as_dict() and sizes[-1]
+            edit(texts[1], texts[2])
+            edit(texts[2], texts[3])                    # two keystrokes, one analysis
+            got = await worker.analyze(texts[3], PATH, None)
+            assert got.as_dict() == analyse(texts[3]).as_dict() and sizes[-1]
+            await worker.forget(PATH)                   # the child drops its text: the next goes whole
+            edit(texts[3], texts[4])
+            got = await worker.analyze(texts[4], PATH, None)
+            assert got.as_dict() == analyse(texts[4]).as_dict() and not sizes[-1]
+            # out of step (as if a frame were lost: the child's text is not the one the server
+            # numbered): the child ends, a new one is sent the whole text
+            text, number = worker.sent[PATH]
+            worker.sent[PATH] = (text, number + 1000)
+            a = next(i for i, (x, y) in enumerate(zip(text, texts[1])) if x != y)
+            z = next(i for i, (x, y) in enumerate(zip(reversed(text), reversed(texts[1]))) if x != y)
+            worker.note_edit(PATH, text, texts[1], a, len(text) - z)
+            restarts = worker.restarts
+            got = await worker.analyze(texts[1], PATH, None)
+            assert got.as_dict() == analyse(texts[1]).as_dict() and worker.restarts == restarts + 1
+            assert sizes[-2:] == [True, False]   # the edit the child could not apply, then the text
+            assert w.EDIT_MIN_CHARS < len(TEXT)
+        finally:
+            await worker.stop()
+
+    asyncio.run(main())

@@ -58,7 +58,7 @@ from .lsp_format import (
     HintIndex,
     LineIndex,
     Settings,
-    apply_change,
+    apply_change_at,
     block_at,
     block_markdown,
     code_lens_title,
@@ -738,8 +738,10 @@ def create_server(isolate: bool = True) -> ShapelensServer:
         for change in params.content_changes:
             if isinstance(change, types.TextDocumentContentChangePartial):
                 r = change.range
-                text = apply_change(text, (r.start.line, r.start.character), (r.end.line, r.end.character),
-                                    change.text, encoding, line_index(text, encoding))
+                old = text
+                text, a, b = apply_change_at(text, (r.start.line, r.start.character), (r.end.line, r.end.character),
+                                             change.text, encoding, line_index(text, encoding))
+                server.worker.note_edit(doc.path, old, text, a, b)
             else:
                 text = change.text
         doc.text = text

@@ -795,12 +795,18 @@ def apply_change(text: str, start: tuple[int, int], end: tuple[int, int], new_te
                  encoding: str = "utf-16", index: Optional[LineIndex] = None) -> str:
     """An incremental didChange edit: replace the LSP range start..end (clamped; reversed ends swapped).
     `index`: the text's LineIndex if the caller has one (any encoding)."""
+    return apply_change_at(text, start, end, new_text, encoding, index)[0]
+
+
+def apply_change_at(text: str, start: tuple[int, int], end: tuple[int, int], new_text: str,
+                    encoding: str = "utf-16", index: Optional[LineIndex] = None) -> tuple[str, int, int]:
+    """apply_change, and the offsets a, b of the stretch text[a:b] it replaced."""
     index = LineIndex(text, encoding) if index is None or index.text is not text else index.with_encoding(encoding)
     a = index.offset(*start)
     b = index.offset(*end)
     if b < a:
         a, b = b, a
-    return text[:a] + new_text + text[b:]
+    return text[:a] + new_text + text[b:], a, b
 
 
 def span_contains(span: Span, line1: int, col1: int) -> bool:

@@ -338,7 +338,10 @@ def split(text: str, path: Optional[str] = None) -> tuple[list[str], list[Chunk]
     previous = _SPLITS.get(path) if path is not None else None
     if previous is not None and previous.text == text:
         return previous.lines, previous.chunks
-    diff = _line_diff(previous, text) if previous is not None else None
+    hint = _EDITS.pop(path, None) if path is not None else None
+    if hint is not None and (previous is None or hint[0] is not previous.text or hint[1] is not text):
+        hint = None
+    diff = _line_diff(previous, text, hint) if previous is not None else None
     lines = diff[0] if diff is not None else split_lines(text)
     done = _resplit(previous, text, lines, diff) if previous is not None else None
     if done is None:
@@ -525,7 +528,17 @@ def _common(a: Iterable[str], b: Iterable[str], limit: int) -> int:
     return next(compress(count(), map(ne, a, b)), limit) if limit else 0
 
 
-def _line_diff(old: _Split, text: str) -> Optional[tuple[list[str], int, int]]:
+_EDITS: dict = {}   # path -> (old text, new text, start, end in the old text): expect_edit
+
+
+def expect_edit(path: str, old: str, new: str, start: int, end: int) -> None:
+    """The next split of `path` is of `new`, made from `old` (the text split last) by replacing
+    old[start:end]: it then needs no search for what changed (the language server's child is told the
+    edit, not the whole text)."""
+    _EDITS[path] = (old, new, start, end)
+
+
+def _line_diff(old: _Split, text: str, hint: Optional[tuple] = None) -> Optional[tuple[list[str], int, int]]:
     """(lines, p, s): the new text's lines, made from the old split's lines and the one stretch of text
     that changed, with p lines in common at the start and s at the end. An edit then costs no pass
     over each of the 3,000 lines (splitting them, comparing them one by one): after a keystroke, the
@@ -534,8 +547,12 @@ def _line_diff(old: _Split, text: str) -> Optional[tuple[list[str], int, int]]:
     if "\r" in text or "\r" in old.text:
         return None
     was = old.text
-    prefix = _common_prefix(was, text)
-    suffix = _common_suffix(was, text, min(len(was), len(text)) - prefix)
+    if hint is not None:   # expect_edit: what lies outside the replaced stretch is common to both
+        prefix = hint[2]
+        suffix = min(len(was) - hint[3], min(len(was), len(text)) - prefix)
+    else:
+        prefix = _common_prefix(was, text)
+        suffix = _common_suffix(was, text, min(len(was), len(text)) - prefix)
     p = was.count("\n", 0, prefix)                 # lines whose "\n" is in the common prefix
     start = was.rfind("\n", 0, prefix) + 1         # where line p starts, in both texts
     tail = len(was) - suffix                        # the common suffix: was[tail:] == text[-suffix:]
@@ -737,3 +754,4 @@ def clear_caches() -> None:
     """Forget every parsed statement and remembered split (tests and benchmarks: a cold analysis)."""
     _CACHE.clear()
     _SPLITS.clear()
+    _EDITS.clear()

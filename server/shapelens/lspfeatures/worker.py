@@ -49,6 +49,9 @@ WORKER_STACK = 256 << 20        # stack of the child's analysis thread
 CHILD = "from shapelens.lspfeatures.worker import worker_main; worker_main()"
 KEEP_REPLIES = 4                # records referenced by the last KEEP_REPLIES replies stay in the tables
 FORGET = "forget"               # request frame (FORGET, path): drop that document's replies, no answer
+EDIT = "edit"                   # request frame (EDIT, path, default_input, start, end, inserted, version,
+                                # base): the text numbered `base` with [start:end] replaced (Worker.note_edit)
+EDIT_MIN_CHARS = 8192           # below this, the whole text costs no more to send
 IDLE_COLLECT = 1.0              # seconds without a request before the child runs a full garbage collection
 
 
@@ -458,9 +461,11 @@ class Collector:
 
 
 def worker_main() -> None:
-    """Entry of the child: read pickled (text, path, default_input) frames on stdin, answer
-    Outbox.encode() frames (("ok", FileResult, ...) with records sent before as numbers) or
-    ("error", message) frames on stdout, until stdin closes. A (FORGET, path) frame gets no answer."""
+    """Entry of the child: read pickled (text, path, default_input, number) frames on stdin, or EDIT
+    frames (a text numbered before, with one stretch replaced), answer Outbox.encode() frames (("ok",
+    FileResult, ...) with records sent before as numbers) or ("error", message) frames on stdout, until
+    stdin closes. A (FORGET, path) frame gets no answer."""
+    from ..analysis.source import expect_edit
     from ..guard import analyse_text
 
     try:
@@ -477,6 +482,7 @@ def worker_main() -> None:
     inp = sys.stdin.buffer.raw   # unbuffered: select() on its descriptor tells whether a request waits
     outbox = Outbox()
     collector = Collector()
+    texts: dict[str, tuple] = {}   # path -> (number, text) of the last text analysed (EDIT frames build on it)
 
     def loop() -> None:
         while True:
@@ -489,12 +495,22 @@ def worker_main() -> None:
             try:
                 request = pickle.loads(body)
                 if len(request) == 2 and request[0] == FORGET:   # a closed document: no reply
+                    texts.pop(request[1], None)
                     try:
                         outbox.forget(request[1])
                     except BaseException:  # the tables would disagree: end here, the server restarts us
                         os._exit(70)
                     continue
-                text, path, default_input = request
+                if request[0] == EDIT:   # the last text of that path with one stretch replaced
+                    _, path, default_input, start, end, inserted, version, base_version = request
+                    base = texts.get(path, (None, None))[1]
+                    if texts.get(path, (None,))[0] != base_version or not 0 <= start <= end <= len(base):
+                        os._exit(71)   # out of step with the server: it starts a new child, sends the text
+                    text = base[:start] + inserted + base[end:]
+                    expect_edit(path, base, text, start, end)
+                else:
+                    text, path, default_input, version = request
+                texts[path] = (version, text)
                 # parallel: a cold open of a large file forks a helper that shares the work (both cores)
                 result = analyse_text(text, path, default_input, parallel=True)
                 reply, pending = outbox.prepare(result)
@@ -561,6 +577,9 @@ class Worker:
         self.restarts = 0
         self.inbox = Inbox()      # the records the current child has sent (a new child: a new Inbox)
         self.failure = ""         # why the last analyze() returned None: a message naming the limit
+        self.sent: dict[str, tuple] = {}    # path -> (text, its number): the last the current child received
+        self.numbered = 0                   # texts sent so far (numbers them: an EDIT names its base's)
+        self.edits: dict[str, tuple] = {}   # path -> (text it has, newer text, start, end): note_edit
 
     async def _ensure(self) -> asyncio.subprocess.Process:
         if self.proc is not None and self.proc.returncode is None:
@@ -572,6 +591,7 @@ class Worker:
         package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env["PYTHONPATH"] = package_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         self.inbox = Inbox()
+        self.sent, self.edits = {}, {}
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-c", CHILD, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env,
             limit=PIPE_SIZE)   # the reader buffers a whole reply before it pauses the pipe
@@ -583,11 +603,42 @@ class Worker:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(None, analyze_in_process, text, path, default_input)
 
+    def note_edit(self, path: str, old: str, new: str, start: int, end: int) -> None:
+        """A document's text `old` became `new` by replacing old[start:end] (a didChange). When the child
+        has `old` (or the text a chain of such edits began from), analysing `new` sends only the
+        replaced stretch: the 100 KB of a 3,000-line file are pickled, piped, unpickled and searched
+        for what changed on every keystroke otherwise."""
+        if self.sent.get(path, (None,))[0] is old:
+            self.edits[path] = (old, new, start, end)
+            return
+        chain = self.edits.get(path)
+        if chain is None or chain[1] is not old:
+            self.edits.pop(path, None)
+            return
+        # compose: what the first edit and this one both left alone at each end is common to both
+        base = chain[0]
+        head = min(chain[2], start)
+        tail = min(len(base) - chain[3], len(old) - end)
+        tail = min(tail, len(base) - head, len(new) - head)
+        self.edits[path] = (base, new, head, len(base) - tail)
+
+    def _payload(self, text: str, path: str, default_input: Optional[tuple]) -> tuple[bytes, int]:
+        """The request frame for the text, and the number it gives the text."""
+        edit = self.edits.get(path)
+        has = self.sent.get(path, (None, None))
+        self.numbered += 1
+        if edit is not None and edit[1] is text and has[0] is edit[0] and len(text) >= EDIT_MIN_CHARS:
+            base, _, start, end = edit
+            inserted = text[start:len(text) - (len(base) - end)]
+            request: tuple = (EDIT, path, default_input, start, end, inserted, self.numbered, has[1])
+        else:
+            request = (text, path, default_input, self.numbered)
+        return pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL), self.numbered
+
     async def analyze(self, text: str, path: str, default_input: Optional[tuple]) -> Optional["FileResult"]:
         """The text's FileResult, or None when the analysis failed (crash, timeout; logged)."""
         if not self.isolate:
             return await self._in_thread(text, path, default_input)
-        payload = pickle.dumps((text, path, default_input), protocol=pickle.HIGHEST_PROTOCOL)
         async with self.lock:
             # A child that died of something else (killed, or by an earlier text) gets one retry with a
             # fresh child; a text that kills the child twice, or runs past the timeout, gets None.
@@ -598,7 +649,8 @@ class Worker:
                     log.warning("cannot start the analysis child (%s); analysing in-process", e)
                     self.isolate = False
                     return await self._in_thread(text, path, default_input)
-                ok, value, retry = await self._roundtrip(proc, payload)
+                payload, number = self._payload(text, path, default_input)   # (a new child has no text yet)
+                ok, value, retry = await self._roundtrip(proc, payload, path, (text, number))
                 if ok:
                     return value
                 log.warning("analysis child failed (%s, exit code %s) on a %d-character text; %s", value,
@@ -619,11 +671,14 @@ class Worker:
                     f"{WORKER_MEMORY >> 20:,} MiB)")
         return f"not analysed: the analysis process failed ({what}, exit status {returncode})"
 
-    async def _roundtrip(self, proc: asyncio.subprocess.Process, payload: bytes) -> tuple[bool, Any, bool]:
+    async def _roundtrip(self, proc: asyncio.subprocess.Process, payload: bytes, path: str = "",
+                         text: Optional[tuple] = None) -> tuple[bool, Any, bool]:
         """(True, result-or-None, _) when the child answered; (False, why, retry?) when it failed."""
         try:
             assert proc.stdin is not None and proc.stdout is not None
             proc.stdin.write(len(payload).to_bytes(8, "big") + payload)
+            if text is not None:
+                self.sent[path] = text    # the child reads frames in order: the next one may build on it
             await proc.stdin.drain()
             head = await asyncio.wait_for(proc.stdout.readexactly(8), self.timeout)
             body = await asyncio.wait_for(proc.stdout.readexactly(int.from_bytes(head, "big")), self.timeout)
@@ -650,6 +705,8 @@ class Worker:
         """A document was closed: both tables drop its replies (the child's records can then go)."""
         if not self.isolate:
             return
+        self.sent.pop(path, None)
+        self.edits.pop(path, None)
         async with self.lock:   # no reply in flight: both sides drop at the same point
             proc = self.proc
             self.inbox.forget(path)
@@ -675,6 +732,7 @@ class Worker:
     async def stop(self) -> None:
         proc, self.proc = self.proc, None
         self.inbox = Inbox()
+        self.sent, self.edits = {}, {}
         if proc is None:
             return
         try:
