@@ -210,7 +210,7 @@ def apply_edit(text: str, kind: str, a: int, b: int, history: list) -> str:
 def _caches() -> list:
     """Every cache the incremental path keeps: parsed statements, splits per path, names and results
     of units, the last analysis per path."""
-    return [src._CACHE, src._SPLITS, units._NAMES, units._RESULTS, engine._LAST]
+    return [src._CACHE, src._SPLITS, units._NAMES, units._BY_SHAPE, units._RESULTS, engine._LAST]
 
 
 def cold(text: str, path: str = "sample.py") -> dict:

@@ -360,3 +360,22 @@ def test_statements_dropped_from_the_caches_are_freed_at_once():
     finally:
         if was_enabled:
             gc.enable()
+
+
+def test_names_of_statements_differing_in_numbers_only():
+    """names_of takes the names of a statement whose number literals alone differ from one seen before
+    (no second compile); a digit inside a name, or a statement that does not parse, is never taken so."""
+    import ast as _ast
+
+    from shapelens.analysis import units as u
+
+    def names(text):
+        return u.names_of(text, _ast.parse(text).body)
+
+    clear_caches()
+    first = names("net = make(conv1(3, 16), x1=2.5, y=0x1F)  # shapelens: input=(N, 3)\n")
+    assert names("net = make(conv1(7, 32), x1=9.75, y=0x1F)  # shapelens: input=(N, 5)\n") is first
+    other = names("net = make(conv2(3, 16), x1=2.5, y=0x1F)  # shapelens: input=(N, 3)\n")
+    assert other is not first and "conv2" in other.reads and "conv1" not in other.reads
+    assert names("K = 12\n").pure and names("K = 13\n").pure
+    assert u.names_of("x = (012\n") is None             # does not parse: looked at on its own
