@@ -565,3 +565,22 @@ def test_the_hint_index_of_an_edit_equals_a_fresh_one():
             seen, totals = brute(models, first, last)
             assert [i for i in index.models_in(first, last) if i in seen] == seen
             assert index.totals_in(first, last) == totals
+
+
+def test_a_line_index_after_an_edit_equals_a_fresh_one():
+    """LineIndex.after_edit (only the touched lines measured) gives the tables of LineIndex(new text),
+    for edits anywhere: inside a line, across lines, adding and removing newlines, at both ends, on an
+    empty text, and with a carriage return (then built anew)."""
+    import random
+
+    rng = random.Random(3)
+    pieces = ["a", "bc", "\n", "\n\n", "x = 1\n", "é", "", "\r\n"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces[:-1]) for _ in range(rng.randrange(0, 12)))
+        a = rng.randrange(len(text) + 1)
+        b = rng.randrange(a, len(text) + 1)
+        inserted = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 3)))
+        new_text = text[:a] + inserted + text[b:]
+        got = LineIndex(text).after_edit(new_text, a, b, inserted)
+        want = LineIndex(new_text)
+        assert (got.text, got.starts, got.ends) == (want.text, want.starts, want.ends), (text, a, b, inserted)

@@ -107,10 +107,15 @@ def line_index(text: str, encoding: str) -> LineIndex:
     per edit: didChange needs it for the next edit, the handlers for positions)."""
     hit = _INDEXES.get(id(text))
     if hit is None or hit.text is not text:
-        hit = _INDEXES[id(text)] = LineIndex(text, encoding)
-        while len(_INDEXES) > 4:
-            _INDEXES.popitem(last=False)
+        hit = _remember_index(LineIndex(text, encoding))
     return hit.with_encoding(encoding)
+
+
+def _remember_index(index: LineIndex) -> LineIndex:
+    _INDEXES[id(index.text)] = index
+    while len(_INDEXES) > 4:
+        _INDEXES.popitem(last=False)
+    return index
 
 
 @dataclass
@@ -738,17 +743,19 @@ def create_server(isolate: bool = True) -> ShapelensServer:
         for change in params.content_changes:
             if isinstance(change, types.TextDocumentContentChangePartial):
                 r = change.range
-                old = text
+                old, index = text, line_index(text, encoding)
                 text, a, b = apply_change_at(text, (r.start.line, r.start.character), (r.end.line, r.end.character),
-                                             change.text, encoding, line_index(text, encoding))
+                                             change.text, encoding, index)
+                _remember_index(index.after_edit(text, a, b, change.text))
                 server.worker.note_edit(doc.path, old, text, a, b)
             else:
                 text = change.text
         doc.text = text
         doc.version = params.text_document.version
         server.prefetch(doc)
-        # The hints asked for next need the new text's line index: built while the child analyses
-        # (call_soon: after the analysis task has sent the text on its way).
+        # The hints asked for next need the new text's line index: made from the old one by each
+        # partial change above, built here only after a whole-text change (call_soon: after the
+        # analysis task has sent the text on its way).
         asyncio.get_running_loop().call_soon(line_index, text, encoding)
         server.schedule_publish(doc.uri, PUBLISH_DEBOUNCE)
 

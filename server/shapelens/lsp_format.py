@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass, field
 from array import array
 from itertools import accumulate, compress, count, repeat
-from operator import and_, ge, is_not, le
+from bisect import bisect_right
+from operator import add, and_, ge, is_not, le
 from typing import Any, Iterable, Optional, Sequence
 
 from .analysis.records import Diagnostic, LayerRecord, ModelRecord, Span, StepRecord
@@ -706,7 +707,8 @@ class LineIndex:
     def __init__(self, text: str, encoding: str = "utf-16") -> None:
         self.text = text
         self.encoding = encoding
-        if "\r" not in text:  # the usual case: 2-3x faster than the regex loop
+        self.plain = "\r" not in text
+        if self.plain:  # the usual case: 2-3x faster than the regex loop
             lengths = [len(line) + 1 for line in text.split("\n")]
             starts = list(accumulate(lengths, initial=0))
             starts.pop()
@@ -720,6 +722,33 @@ class LineIndex:
             ends.append(len(text))
         self.starts = starts
         self.ends = ends
+
+    def after_edit(self, text: str, a: int, b: int, inserted: str) -> "LineIndex":
+        """The index of `text`, which is this text with [a:b] replaced by `inserted`: only the lines the
+        edit touched are measured; the offsets of the lines after them move in C, and a keystroke that
+        adds no character and no line shares this index's tables. (Measuring every line of a
+        3,000-line file, 0.3-1 ms, was the largest part of the server's own work per keystroke.)"""
+        if not self.plain or "\r" in inserted:
+            return LineIndex(text, self.encoding)
+        starts, ends = self.starts, self.ends
+        first = bisect_right(starts, a) - 1          # the line holding a, and the one holding b
+        last = bisect_right(starts, b) - 1
+        delta = len(inserted) - (b - a)
+        lo, hi = starts[first], ends[last] + delta   # the touched lines, in the new text
+        lengths = [len(line) + 1 for line in text[lo:hi].split("\n")]
+        mid_starts = list(accumulate(lengths[:-1], initial=lo))
+        mid_ends = [s + n - 1 for s, n in zip(mid_starts, lengths)]
+        new = object.__new__(LineIndex)
+        new.text, new.encoding, new.plain = text, self.encoding, True
+        if not delta and mid_starts == starts[first:last + 1] and mid_ends == ends[first:last + 1]:
+            new.starts, new.ends = starts, ends      # never changed in place: shared
+        elif not delta:
+            new.starts = starts[:first] + mid_starts + starts[last + 1:]
+            new.ends = ends[:first] + mid_ends + ends[last + 1:]
+        else:
+            new.starts = starts[:first] + mid_starts + list(map(add, starts[last + 1:], repeat(delta)))
+            new.ends = ends[:first] + mid_ends + list(map(add, ends[last + 1:], repeat(delta)))
+        return new
 
     def with_encoding(self, encoding: str) -> "LineIndex":
         """The same lines, columns counted in another encoding (the line table is shared, not rebuilt)."""
