@@ -299,7 +299,7 @@ class ShapelensServer(LanguageServer):
         self.settings = Settings()
         self.worker = Worker(isolate=isolate)
         self.analyses = Analyses(self.worker, is_open=lambda path: any(d.path == path for d in self.docs.values()))
-        self.pending: dict[str, asyncio.Task] = {}
+        self.pending: dict[str, Any] = {}   # uri -> the publish under way: its timer, then its task
         self._settings_ready: Optional[asyncio.Event] = None
         self.published: dict[str, int] = {}   # uri → number of publishDiagnostics sent (status)
         self._initial_options: Any = None       # initializationOptions: settings for clients without
@@ -474,13 +474,17 @@ class ShapelensServer(LanguageServer):
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return
-        self.pending[uri] = loop.create_task(self._publish_later(uri, delay))
+        if delay:   # a timer (cheap to cancel on the next keystroke), the task only once it fires
+            self.pending[uri] = loop.call_later(delay, self._start_publish, uri)
+        else:
+            self._start_publish(uri)
 
-    async def _publish_later(self, uri: str, delay: float) -> None:
+    def _start_publish(self, uri: str) -> None:
+        self.pending[uri] = asyncio.get_running_loop().create_task(self._publish_later(uri))
+
+    async def _publish_later(self, uri: str) -> None:
         me = asyncio.current_task()
         try:
-            if delay:
-                await asyncio.sleep(delay)
             doc = self.docs.get(uri)
             if doc is None:
                 return

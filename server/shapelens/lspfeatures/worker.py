@@ -23,7 +23,6 @@ analyze_source (units.py copies a moved record): that is what makes identity a s
 from __future__ import annotations
 
 import asyncio
-import copy
 import gc
 import io
 import logging
@@ -195,7 +194,10 @@ def _moved_by(items: list, was: list) -> Optional[int]:
 
 
 def _diff(a: Any, b: Any) -> Any:
-    """a's fields that are not b's very same objects (a dict), or a itself when the two differ in kind."""
+    """a's fields that are not b's very same objects (a dict), or a itself when the two differ in kind;
+    None when a is b (a layer the edit did not change: engine._reuse keeps the very record)."""
+    if a is b:
+        return None
     ad = getattr(a, "__dict__", None)
     bd = getattr(b, "__dict__", None)
     if ad is None or bd is None or type(a) is not type(b) or ad.keys() != bd.keys():
@@ -220,7 +222,9 @@ def _rebuild(base: Any, changes: dict, lists: dict) -> Any:
                 rebuilt.append(copy)
         else:
             for b, item in zip(base.__dict__[key], items):
-                if type(item) is dict:
+                if item is None:      # the base's very element (_diff: the same object)
+                    rebuilt.append(b)
+                elif type(item) is dict:
                     copy = object.__new__(type(b))
                     copy.__dict__.update(b.__dict__)
                     copy.__dict__.update(item)
@@ -316,7 +320,7 @@ class Outbox(SentTable):
 
         tops = result.models + result.diagnostics
         found = list(map(ids.get, map(id, tops)))   # in C: after an edit all but a few were sent before
-        known = any(n is not None for n in found)
+        known = found.count(None) < len(found)
         for k in list(compress(count(), map(is_, found, repeat(None)))):
             top = tops[k]
             n, seen = number(top)
@@ -342,8 +346,8 @@ class Outbox(SentTable):
         refs = found
         # The result goes without its lists: refs lists the same records, as numbers (the pickler would
         # otherwise call persistent_id once for each of them).
-        shell = copy.copy(result)
-        shell.models, shell.diagnostics = [], []
+        shell = object.__new__(type(result))
+        shell.__dict__.update(result.__dict__, models=[], diagnostics=[])
         message = ("ok", shell, first, new, _pack_children(children, same), array("q", refs), len(result.models))
         if known:
             buf = io.BytesIO()
