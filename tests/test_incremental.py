@@ -463,3 +463,41 @@ def test_text_change_helper():
     old, new = "ab\ncd\n", "ab\ncXd\n"
     assert text_change(old, new) == (1, 1, 1, 1, "X")
     assert text_change("abc", "ac") == (0, 1, 0, 2, "")
+
+
+def test_a_keystroke_still_sees_a_changed_sibling_file(tmp_path):
+    """A unit that read another file is looked up again on every keystroke, even one elsewhere in the
+    file (engine._after_edit reuses the other units as they are): when that file changed, its models are
+    analysed again."""
+    (tmp_path / "blocks.py").write_text(textwrap.dedent("""\
+        import torch.nn as nn
+
+        class Block(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 8)
+
+            def forward(self, x):
+                return self.fc(x)
+        """))
+    main = tmp_path / "main.py"
+    text = textwrap.dedent("""\
+        import torch.nn as nn
+        from blocks import Block
+
+        X = 1
+
+        # shapelens: input=(2, 4)
+        model = nn.Sequential(Block(), nn.ReLU())
+        """)
+    main.write_text(text)
+    clear_caches()
+    first = analyze_source(text, str(main))
+    assert first.models[0].layers[0].output_shape.text() == "(2, 8)"
+    blocks = (tmp_path / "blocks.py").read_text().replace("nn.Linear(4, 8)", "nn.Linear(4, 16)")
+    (tmp_path / "blocks.py").write_text(blocks)
+    os.utime(tmp_path / "blocks.py", ns=(10 ** 18, 10 ** 18))   # a new mtime whatever the clock's grain
+    edited = text.replace("X = 1", "X = 2")
+    warm = analyze_source(edited, str(main))
+    assert warm.models[0].layers[0].output_shape.text() == "(2, 16)"
+    assert warm.as_dict() == cold(edited, str(main))
