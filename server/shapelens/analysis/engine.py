@@ -95,6 +95,7 @@ class _Analysed:
     diagnostics: list           # every unit's diagnostics, by position
     slot: dict = field(default_factory=dict)   # id(model) -> its index in models (filled when first needed)
     taken: Counter = field(default_factory=Counter)   # the models' directive lines (directives.unused_directives)
+    unit_of: dict = field(default_factory=dict)       # chunk index -> its units (filled when first needed)
 
 
 _LAST: "OrderedDict[str, _Analysed]" = OrderedDict()
@@ -175,9 +176,11 @@ def _after_edit(path: str, chunks: list[Chunk], lines: list[str], options: Optio
     groups = units.group_signature(signature, chunks)
     if groups is not last.units:
         return None
-    edited = set(first + k for k in range(n))
-    changed = sorted({u for u, unit in enumerate(groups) if not edited.isdisjoint(unit)} | set(last.checked)) \
-        if n else list(last.checked)
+    if not last.unit_of:   # chunk index -> the units holding it (kept while the units stay the same)
+        for u, unit in enumerate(groups):
+            for i in unit:
+                last.unit_of.setdefault(i, []).append(u)
+    changed = sorted({u for i in range(first, first + n) for u in last.unit_of.get(i, ())} | set(last.checked))
     try:
         found = _lookup(changed, groups, chunks, lines, path, options, list(last.found), last=last.found)
     finally:
@@ -206,6 +209,7 @@ def _after_edit(path: str, chunks: list[Chunk], lines: list[str], options: Optio
     done = _remember(path, options, signature, groups, found, checked, models, diagnostics)
     done.slot = slot
     done.taken = taken
+    done.unit_of = last.unit_of
     return done
 
 
@@ -425,6 +429,15 @@ def _failed(path: str, message: str) -> FileResult:
     result = FileResult(path)
     result.diagnostics.append(Diagnostic(Span(1, 1, 1, 1), "SL001", "info", message))
     return result
+
+
+def forget_file(path: str) -> None:
+    """Drop what is remembered of one file's last analysis and split (a closed document); the unit
+    cache keeps its results (an identical text elsewhere may still use them) until it evicts them."""
+    from . import source
+
+    _LAST.pop(path, None)
+    source.forget_split(path)
 
 
 def clear_caches() -> None:

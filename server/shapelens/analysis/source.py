@@ -648,9 +648,7 @@ def _resplit(old: _Split, text: str, lines: list[str], diff: Optional[tuple] = N
     new_ranges = ranges[:i] + [(a + start, b + start) for a, b in inner] + \
         ([(a + delta, b + delta) for a, b in ranges[j + 1:]] if delta else ranges[j + 1:])
     made = [_chunk(lines, a + start, b + start, stmts, a + 1) for a, b, stmts in found]
-    chunks = old.chunks[:i] + made
-    for c in old.chunks[j + 1:]:
-        chunks.append(c.moved(delta) if delta else c)
+    chunks = old.chunks[:i] + made + ([c.moved(delta) for c in old.chunks[j + 1:]] if delta else old.chunks[j + 1:])
     return _Split(text, lines, new_ranges, old.parsed, chunks, since=(old.serial, i, j, len(found), delta),
                   bad=_carried(old, i, j, made))
 
@@ -682,9 +680,7 @@ def _within_one(old: _Split, text: str, lines: list[str], p: int, changed_end: i
     new_ranges = old.ranges[:k] + [(a + first, b + first) for a, b, _ in found] + \
         ([(a + delta, b + delta) for a, b in old.ranges[k + 1:]] if delta else old.ranges[k + 1:])
     made = [_chunk(lines, a + first, b + first, stmts, a + 1) for a, b, stmts in found]
-    chunks = old.chunks[:k] + made
-    for c in old.chunks[k + 1:]:
-        chunks.append(c.moved(delta) if delta else c)
+    chunks = old.chunks[:k] + made + ([c.moved(delta) for c in old.chunks[k + 1:]] if delta else old.chunks[k + 1:])
     return _Split(text, lines, new_ranges, True, chunks, since=(old.serial, k, k, len(found), delta),
                   bad=_carried(old, k, k, made))
 
@@ -748,6 +744,11 @@ def _syntax_error(chunk: Chunk) -> Optional[tuple]:
         error = (1, 1, f"cannot parse: {e}")
     chunk._syntax_error = error
     return error
+
+
+def forget_split(path: str) -> None:
+    _SPLITS.pop(path, None)
+    _EDITS.pop(path, None)
 
 
 def clear_caches() -> None:

@@ -479,6 +479,7 @@ def worker_main() -> None:
     frames (a text numbered before, with one stretch replaced), answer Outbox.encode() frames (("ok",
     FileResult, ...) with records sent before as numbers) or ("error", message) frames on stdout, until
     stdin closes. A (FORGET, path) frame gets no answer."""
+    from ..analysis.engine import forget_file
     from ..analysis.source import expect_edit
     from ..guard import analyse_text
 
@@ -522,6 +523,7 @@ def worker_main() -> None:
                 request = pickle.loads(body)
                 if len(request) == 2 and request[0] == FORGET:   # a closed document: no reply
                     texts.pop(request[1], None)
+                    forget_file(request[1])
                     try:
                         outbox.forget(request[1])
                     except BaseException:  # the tables would disagree: end here, the server restarts us
