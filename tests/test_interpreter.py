@@ -14,6 +14,44 @@ from realcheck import check_against_frameworks
 from shapelens.analysis import analyze_source
 
 IDIOMS = {
+    # kuangliu/pytorch-cifar's DLA: children registered and read through nn.Module's own dunders (was: the
+    # subtrees were missed and a wrong total printed as fact)
+    "torch_dunder_setattr_getattr": """
+        import torch
+        import torch.nn as nn
+        class Tree(nn.Module):
+            def __init__(self, level):
+                super().__init__()
+                self.level = level
+                for i in reversed(range(1, level)):
+                    self.__setattr__('level_%d' % i, nn.Linear(4, 4))
+                self.out = nn.Linear(4, 2)
+            def forward(self, x):
+                for i in reversed(range(1, self.level)):
+                    x = self.__getattr__('level_%d' % i)(x)
+                return self.out(x)
+        # shapelens: input=(2, 4)
+        model = Tree(3)
+        # shapelens: input=(2, 4)
+        model_flat = Tree(1)
+    """,
+    # pytorch-cifar's PreActBlock / SENet: a shortcut only some blocks have, tested with hasattr in forward
+    "torch_hasattr_shortcut": """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+        class Block(nn.Module):
+            def __init__(self, cin, cout, stride=1):
+                super().__init__()
+                self.conv = nn.Conv2d(cin, cout, 3, stride, 1)
+                if stride != 1 or cin != cout:
+                    self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride))
+            def forward(self, x):
+                shortcut = self.shortcut(x) if hasattr(self, 'shortcut') else x
+                return F.relu(self.conv(x) + shortcut)
+        # shapelens: input=(2, 4, 8, 8)
+        model = nn.Sequential(Block(4, 4), Block(4, 8, 2), Block(8, 8))
+    """,
     # Each layer sees the values of its own iteration (was: every conv got the last value).
     "keras_nested_loops_add": """
         import keras
@@ -1065,6 +1103,24 @@ UNKNOWABLE = {
                 super().__init__(*args, **kwargs)
                 self.extra = nn.Identity()
         model = Net([])
+    """,
+    "a child set through __dict__, then tested with hasattr": """
+        import torch.nn as nn
+        class B(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(4, 8, 3, padding=1)
+                self.__dict__['extra'] = nn.Conv2d(8, 16, 1)
+            def forward(self, x):
+                x = self.conv(x)
+                return self.extra(x) if hasattr(self, 'extra') else x
+        # shapelens: input=(2, 4, 8, 8)
+        model = B()
+    """,
+    "a child replaced by set_submodule": """
+        import torch.nn as nn
+        model = nn.Sequential(nn.Linear(4, 4), nn.ReLU())
+        model.set_submodule("0", nn.Linear(4, 64))
     """,
     "a loop of 10**9 iterations": """
         import torch.nn as nn

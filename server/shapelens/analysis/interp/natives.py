@@ -914,6 +914,8 @@ def mod_method(it, mod, name: str, args: list, kwargs: dict, node, frame, star):
         return M.call_mod(it, mod, args, kwargs, node, frame)
     if mod.framework == "keras":
         return keras().model_method(it, mod, name, args, kwargs, node, frame, star)
+    if name in ("__setattr__", "__getattr__", "__delattr__"):   # DLA: self.__setattr__('level_%d' % i, tree)
+        return _dunder_attr(it, mod, name, args, node, frame)
     if name in ("add_module", "register_module") and len(args) >= 2:
         if not isinstance(args[0], str):
             it.set_taint(mod, Unknown(f"a module is added under a name known only at run time "
@@ -955,11 +957,36 @@ def mod_method(it, mod, name: str, args: list, kwargs: dict, node, frame, star):
     if name in ("parameters", "named_parameters", "children", "named_children", "modules", "named_modules",
                 "buffers", "named_buffers"):
         return module_iteration(it, mod, name, args, kwargs, node, frame)
-    if name in ("load_state_dict", "state_dict", "register_forward_hook", "register_forward_pre_hook",
-                "register_full_backward_hook", "register_backward_hook", "extra_repr", "reset_parameters",
-                "_init_weights", "init_weights"):
+    if name in _READ_ONLY_METHODS:
         return Unknown(f"`.{name}()` is not followed")
-    return Unknown(f"`.{name}()` of a module is not followed")
+    if name == "get_submodule" and len(args) == 1 and isinstance(args[0], str):
+        found = mod
+        for part in args[0].split(".") if args[0] else ():
+            found = mod_attr(it, found, part, node, frame) if type(found) is M.Mod else found
+        return found if type(found) is M.Mod else Unknown(it.located(f"`{frame.code.text(node)}` is not followed"))
+    # A method shapelens does not model may register, replace or drop children (a total counted without
+    # them would be wrong): the module's counts are unknown from here on.
+    why = Unknown(it.located(f"`{frame.code.text(node)}` may change this module and is not followed"))
+    it.set_taint(mod, why)
+    return why
+
+
+def _dunder_attr(it, mod, name: str, args: list, node, frame):
+    """`mod.__setattr__(k, v)` / `__getattr__(k)` / `__delattr__(k)`: as `mod.k = v`, `mod.k`, `del mod.k`
+    (nn.Module's own __setattr__ registers a module child, a Parameter, a buffer)."""
+    wanted = 2 if name == "__setattr__" else 1
+    if len(args) != wanted or not isinstance(args[0], str):
+        why = Unknown(it.located(f"`{frame.code.text(node)}` names an attribute known only at run time"))
+        if name != "__getattr__":
+            it.set_taint(mod, why)
+        return why
+    if name == "__setattr__":
+        M.set_mod_attr(it, mod, args[0], args[1], node, frame)
+        return None
+    if name == "__delattr__":
+        del_object_attr(it, mod, args[0])
+        return None
+    return mod_attr(it, mod, args[0], node, frame)
 
 
 def _list_like(it, mod, name: str, args: list, node, frame):
@@ -1199,6 +1226,10 @@ def mod_attr(it, mod, name: str, node, frame):
 
     if name in mod.attrs:
         return mod.attrs[name]
+    if name == "__dict__":   # a write through it is not followed: the module's contents are unknown from here
+        why = Unknown(it.located(f"`{frame.code.text(node)}` is not followed"))
+        it.set_taint(mod, why)
+        return why
     if mod.cls is not None:
         value, owner = mod.cls.lookup(name)
         if value is not MISSING:
@@ -1246,12 +1277,20 @@ def mod_attr(it, mod, name: str, node, frame):
 
 _STORES = {"_modules": "children", "_parameters": "params", "_buffers": "buffers"}
 
+# nn.Module's methods that read it or change no child, parameter or buffer shape (torch 2.13's dir())
+_READ_ONLY_METHODS = frozenset({
+    "load_state_dict", "state_dict", "register_forward_hook", "register_forward_pre_hook", "register_full_backward_hook",
+    "register_full_backward_pre_hook", "register_backward_hook", "register_load_state_dict_post_hook",
+    "register_load_state_dict_pre_hook", "register_state_dict_post_hook", "register_state_dict_pre_hook",
+    "extra_repr", "reset_parameters", "_init_weights", "init_weights", "get_extra_state", "set_extra_state",
+    "get_parameter", "get_buffer", "compile", "_apply", "_get_name", "_register_state_dict_hook",
+    "_register_load_state_dict_pre_hook"})
+
 _MODULE_METHODS = frozenset({
     "add_module", "register_module", "register_parameter", "register_buffer", "append", "extend", "insert", "items",
     "keys", "values", "update", "parameters", "named_parameters", "children", "named_children", "modules",
-    "named_modules", "buffers", "named_buffers", "load_state_dict", "state_dict", "register_forward_hook",
-    "register_forward_pre_hook", "register_full_backward_hook", "register_backward_hook", "extra_repr",
-    "reset_parameters", "call", "forward"})
+    "named_modules", "buffers", "named_buffers", "call", "forward", "__setattr__", "__getattr__", "__delattr__",
+    "get_submodule", "set_submodule"}) | _READ_ONLY_METHODS
 
 
 def set_object_attr(it, obj, name: str, value, node, frame) -> None:

@@ -770,6 +770,9 @@ def _b_hasattr(it, args, kwargs, node, frame):
             return True
         if args[0].package is None:
             return False
+    known = _module_has(args[0], args[1])
+    if known is not None:
+        return known
     v = get_attr(it, args[0], args[1], node, frame)
     if isinstance(v, Unknown):
         if isinstance(args[0], Instance) and args[1] not in args[0].attrs:
@@ -777,6 +780,30 @@ def _b_hasattr(it, args, kwargs, node, frame):
             return value is not MISSING
         return Unknown("hasattr() is known only at run time")
     return True
+
+
+# what nn.Module.__init__ sets on every module (torch 2.13: vars(nn.Module()))
+_MODULE_INSTANCE_ATTRS = frozenset({
+    "_backward_hooks", "_backward_pre_hooks", "_buffers", "_forward_hooks", "_forward_hooks_always_called",
+    "_forward_hooks_with_kwargs", "_forward_pre_hooks", "_forward_pre_hooks_with_kwargs", "_is_full_backward_hook",
+    "_load_state_dict_post_hooks", "_load_state_dict_pre_hooks", "_modules", "_non_persistent_buffers_set",
+    "_parameters", "_state_dict_hooks", "_state_dict_pre_hooks", "training"})
+
+
+def _module_has(obj, name: str):
+    """hasattr() on a torch module of a class of the file whose every attribute shapelens followed (no
+    taint): True when it holds the name as a child, parameter, buffer or attribute, or a class of its MRO
+    (nn.Module included) defines it; False otherwise (cifar's `shortcut = self.shortcut(out) if
+    hasattr(self, 'shortcut') else x`). None when that is not known."""
+    from .modules import Mod
+
+    if type(obj) is not Mod or obj.framework != "torch" or obj.cls is None or obj.taint is not None:
+        return None
+    if name in obj.attrs or name in obj.children or name in obj.params or name in obj.buffers or \
+            name in _MODULE_INSTANCE_ATTRS:
+        return True
+    value, owner = obj.cls.lookup(name)
+    return value is not MISSING or owner is not None
 
 
 def _b_print(it, args, kwargs, node, frame):
@@ -847,7 +874,10 @@ def _b_slice(it, args, kwargs, node, frame):
 def _b_vars(it, args, kwargs, node, frame):
     if args and isinstance(args[0], Instance):
         return args[0].attrs
-    return Unknown("vars() is not followed")
+    why = Unknown("vars() is not followed")
+    if args and type(args[0]) is natives.M.Mod:   # what is written through it is not followed either
+        it.set_taint(args[0], why)
+    return why
 
 
 _BUILTIN_CALLS = {
