@@ -35,6 +35,33 @@ IDIOMS = {
         # shapelens: input=(2, 4)
         model_flat = Tree(1)
     """,
+    # PyTorch-GAN's MUNIT: a LayerNorm made of legacy-constructor parameters, AdaIN found by class name
+    "torch_legacy_tensor_and_class_name": """
+        import torch
+        import torch.nn as nn
+        class LayerNorm(nn.Module):
+            def __init__(self, num_features):
+                super().__init__()
+                self.gamma = nn.Parameter(torch.Tensor(num_features).uniform_())
+                self.beta = nn.Parameter(torch.zeros(num_features))
+                self.table = nn.Parameter(torch.Tensor(2, num_features))
+                self.data = nn.Parameter(torch.FloatTensor([1, 2, 3]))
+            def forward(self, x):
+                return x * self.gamma.view(1, -1, 1, 1) + self.beta.view(1, -1, 1, 1)
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential(nn.Conv2d(3, 8, 3), LayerNorm(8), nn.ReLU())
+                n = 0
+                for m in self.modules():
+                    if m.__class__.__name__ == "LayerNorm":
+                        n += 2 * m.gamma.shape[0]
+                self.head = nn.Linear(n, 4)
+            def forward(self, x):
+                return self.head(self.body(x).mean((2, 3)).repeat(1, 2))
+        # shapelens: input=(2, 3, 8, 8)
+        model = Net()
+    """,
     # pytorch-cifar's PreActBlock / SENet: a shortcut only some blocks have, tested with hasattr in forward
     "torch_hasattr_shortcut": """
         import torch

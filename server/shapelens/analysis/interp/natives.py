@@ -1226,6 +1226,8 @@ def mod_attr(it, mod, name: str, node, frame):
 
     if name in mod.attrs:
         return mod.attrs[name]
+    if name == "__class__":   # MUNIT: `m.__class__.__name__ == "AdaptiveInstanceNorm2d"` over self.modules()
+        return type_of(it, mod)
     if name == "__dict__":   # a write through it is not followed: the module's contents are unknown from here
         why = Unknown(it.located(f"`{frame.code.text(node)}` is not followed"))
         it.set_taint(mod, why)

@@ -391,10 +391,30 @@ def call_torch(it, name: str, args: list, kwargs: dict, node, frame, star) -> An
         return tuple(items) if not isinstance(items, Unknown) else items
     if rest.startswith("nn.functional."):
         return call_functional(it, rest[len("nn.functional."):], args, kwargs, node, frame, star)
+    if rest in LEGACY_CONSTRUCTORS and star is None and not kwargs:
+        return legacy_constructor(it, args, node, frame)
     if "." not in rest:
         return call_function(it, rest, args, kwargs, node, frame, star)
     return unknown_op(it, node, frame, list(args) + list(kwargs.values()),
                       f"`{name}()` is not an operation shapelens follows")
+
+
+# torch.Tensor(2, 3) is an uninitialised (2, 3) tensor, torch.Tensor([1, 2]) the data; likewise the typed ones
+LEGACY_CONSTRUCTORS = frozenset({"Tensor", "FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor",
+                                 "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor"})
+
+
+def legacy_constructor(it, args: list, node, frame) -> Any:
+    """`torch.Tensor(num_features)` (MUNIT's LayerNorm parameters), as torch 2.13's legacy constructor reads
+    its arguments: sizes when every one is an int, the data when one list or tuple is given."""
+    if args and all(isinstance(a, int) and not isinstance(a, bool) and a >= 0 for a in args):
+        return Tensor(Shape.of(list(args)))
+    if not args:
+        return Tensor(Shape.of([0]))
+    if len(args) == 1 and isinstance(args[0], (list, tuple)):   # its shape only: the dtype is the class's
+        data = literal_tensor(list(args[0]))
+        return Tensor(data.shape) if isinstance(data, Tensor) else data
+    return Tensor(None, f"the size of `{frame.code.text(node)}` is known only at run time")
 
 
 def call_functional(it, name: str, args: list, kwargs: dict, node, frame, star) -> Any:
