@@ -213,3 +213,61 @@ def test_a_directive_above_a_value_shapelens_cannot_build_says_why():
     [(line, _, message)] = sl003(r)
     assert line == 9 and "`model = make()` is not a model shapelens can follow" in message
     assert "`make()` returns on a path known only at run time" in message
+
+
+def test_a_directive_above_a_second_name_for_a_model_is_taken_and_matches_torch():
+    """`model = D` under a directive (D built earlier with no input, yunjey/pytorch-tutorial's GAN): the
+    directive is taken for that name, not reported as attached to no model."""
+    torch = pytest.importorskip("torch")
+    r = analyse("""\
+        import torch.nn as nn
+        D = nn.Sequential(nn.Linear(784, 256), nn.LeakyReLU(0.2), nn.Linear(256, 1), nn.Sigmoid())
+
+        # shapelens: input=(2, 784)
+        model = D
+    """)
+    assert sl003(r) == []
+    m = next(m for m in r.models if m.name == "model")
+    assert m.input_source == "directive"
+    real = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.LeakyReLU(0.2), torch.nn.Linear(256, 1),
+                               torch.nn.Sigmoid())
+    x = torch.zeros(2, 784)
+    outs = []
+    for layer in real:
+        x = layer(x)
+        outs.append(str(tuple(x.shape)))
+    assert [l.output_shape.text() for l in m.layers] == outs
+
+
+@pytest.mark.parametrize("layer,example", [
+    ("nn.Linear(784, 10)", "(1, 784)"),
+    ("nn.LSTM(28, 64, batch_first=True)", "(1, 10, 28)"),
+    ("nn.GRU(28, 64)", "(10, 1, 28)"),
+    ("nn.Embedding(100, 8)", "(1, 16)"),
+])
+def test_an_unknown_input_heading_suggests_what_the_first_layer_takes_and_torch_runs_it(layer, example):
+    """A model with no input whose first layer leaves the rank open says which input to write, from that
+    layer's arguments, not a generic image shape; pasted above the model, torch runs it and shapelens
+    gives torch's shape."""
+    torch = pytest.importorskip("torch")
+    src = f"""\
+        import torch.nn as nn
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.first = {layer}
+            def forward(self, x):
+                out = self.first(x)
+                return out[0] if isinstance(out, tuple) else out
+        model = Net()
+    """
+    (m,) = analyse(src).models
+    assert m.input_shape is None and f"`# shapelens: input={example}`" in m.input_reason
+    assert "(first layer, " not in m.input_reason and "what its first layer" in m.input_reason
+    given = analyse(src.replace("        model = Net()", f"        # shapelens: input={example}\n        model = Net()"))
+    (g,) = given.models
+    real = eval("torch." + layer)
+    x = torch.zeros(*eval(example), dtype=torch.long if "Embedding" in layer else torch.float32)
+    out = real(x)
+    out = out[0] if isinstance(out, tuple) else out
+    assert g.input_source == "directive" and g.layers[0].output_shape.text() == str(tuple(out.shape))

@@ -1401,3 +1401,26 @@ for _nd in (1, 2, 3):
         MODEL_INPUTS[f"BatchNorm{_nd}d"] = _spatial_input("num_features", _nd)
 for _name, _fn in MODEL_INPUTS.items():
     CATALOG[_name].options["model_input"] = _fn
+
+
+# What to suggest when a model's first layer leaves the input's rank open (a Linear, an RNN, an Embedding):
+# an example the user can paste as `# shapelens: input=...`, never used as the input itself. Sequence layers
+# get 10 steps, an Embedding 16 token ids; batch 1 (options["example_input"](bound args) -> dims or None).
+def _rnn_example(args: dict):
+    size = _int_arg(args, "input_size")
+    return None if size is UNKNOWN else ([1, 10, size] if args.get("batch_first") is True else [10, 1, size])
+
+
+def _example(name: str, prefix: list):
+    def make(args: dict):
+        size = _int_arg(args, name)
+        return None if size is UNKNOWN else prefix + [size]
+    return make
+
+
+EXAMPLE_INPUTS = {"Linear": _example("in_features", [1]), "LazyLinear": None, "BatchNorm1d": _example("num_features", [1]),
+                  "LSTM": _rnn_example, "GRU": _rnn_example, "RNN": _rnn_example,
+                  "Embedding": lambda args: [1, 16], "EmbeddingBag": lambda args: [1, 16]}
+for _name, _fn in EXAMPLE_INPUTS.items():
+    if _fn is not None and _name in CATALOG:
+        CATALOG[_name].options["example_input"] = _fn

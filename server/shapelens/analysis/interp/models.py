@@ -365,11 +365,15 @@ class Unit:
         out = []
         for c in candidates:
             key = id(c[1])
-            if key in seen or key in inside:
-                continue
+            if key in inside or (key in seen and not self._directive_above(c[3])):
+                continue   # (a second name for a model, `model = D` under a directive: its own record)
             seen.add(key)
             out.append(c)
         return out[:MAX_ROOTS]
+
+    def _directive_above(self, line) -> bool:
+        return line is not None and 1 < line <= len(self.lines) + 1 and \
+            DIRECTIVE_RE.search(self.lines[line - 2]) is not None
 
     # ------------------------------------------------------------------ records
     def _records(self, it: Interp, frame: Frame) -> list:
@@ -414,6 +418,8 @@ class Unit:
             record.input_source = source
             if mod.problem is None:
                 rec = self._run_and_infer(it, frame, mod, rec, inputs, names, record)
+                if not inputs and record.input_shape is None and record.input_reason is None:
+                    record.input_reason = _example_input(mod, rec)
             else:
                 self.report(name_span or span, "SL002", "info",
                             f"{mod.problem.reason}, and no call in this file gives it: the layers and parameters "
@@ -557,6 +563,25 @@ class Unit:
 
 
 # ====================================================================== helpers
+
+def _example_input(mod: M.Mod, rec) -> Optional[str]:
+    """"no input given: add `# shapelens: input=(1, 784)` above the model (what its first layer, Linear,
+    takes)": an example from the layer the unknown input reached first, for the layers whose input rank is
+    open (a convolution's model gets its input inferred instead); None when there is none to give."""
+    first = next(iter(rec.first), None)
+    layer = next((m for m, _, _ in walk_tree(mod) if id(m) == first), None) if first is not None else None
+    make = getattr(getattr(layer, "rule", None), "options", {}).get("example_input") if layer is not None else None
+    if make is None:
+        return None
+    try:
+        dims = make(rec.first[first][0].args)
+    except Exception:  # noqa: BLE001 - constructor arguments of any type
+        return None
+    if not dims:
+        return None
+    return (f"no input given: add `# shapelens: input=({', '.join(map(str, dims))}{',' if len(dims) == 1 else ''})` "
+            f"above the model (what its first layer, {layer.rule.name}, takes)")
+
 
 def _dotted(node) -> Optional[str]:
     parts = []
