@@ -282,17 +282,23 @@ def test_keystrokes_reuse_the_untouched_units_and_equal_cold():
     text = generate.large_file(3, 400)
     rng = random.Random(11)
     ops = [("change_number", rng.randrange(10 ** 6), rng.randrange(10 ** 6)) for _ in range(30)]
-    taken = []
-    real = engine._after_edit
+    spy, taken = _path_spy(engine, "_after_edit")
+    with mock.patch.object(engine, "_after_edit", spy):
+        run_sequence(text, ops, check_every=1)
+    assert sum(taken) >= 25, taken
+
+
+def _path_spy(module, name: str) -> tuple:
+    """A stand-in for module.name that records, per call, whether the path it guards was taken (a result
+    that is not None), and that list."""
+    taken: list = []
+    real = getattr(module, name)
 
     def spy(*args):
         done = real(*args)
         taken.append(done is not None)
         return done
-
-    with mock.patch.object(engine, "_after_edit", spy):
-        run_sequence(text, ops, check_every=1)
-    assert sum(taken) >= 25, taken
+    return spy, taken
 
 
 # edits that mostly keep the text parsing (the single-statement path), then every kind of edit
@@ -312,14 +318,7 @@ def test_the_incremental_split_equals_a_fresh_split(seed):
     kinds = SPLIT_EDITS[seed // 2]
     src.split(text, "split.py")
     history = [text]
-    one = []
-    real = src._within_one
-
-    def spy(*args):
-        done = real(*args)
-        one.append(done is not None)
-        return done
-
+    spy, one = _path_spy(src, "_within_one")
     for _ in range(150):
         kind = rng.choice(kinds)
         if kind == "undo":
