@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import textwrap
 
+import numpy as np
 import pytest
 
 from annotated import check
@@ -1236,3 +1237,62 @@ def test_parametrizations_weight_norm_counts_as_torch_does():
     assert rows["head"].params == sum(p.numel() for p in real.head.parameters())
     assert m.total_params == sum(p.numel() for p in real.parameters())
     assert rows["head"].output_shape.text() == str(tuple(real(torch.zeros(2, 16, 10)).shape))
+
+
+KERAS_BACKEND_AGNOSTIC = """
+    import numpy as np
+    import keras
+    from keras import Model, initializers, layers, ops
+
+    class MyDense(layers.Layer):
+        def __init__(self, units, name=None):
+            super().__init__(name=name)
+            self.units = units
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer=initializers.GlorotNormal(),
+                                     name="kernel", trainable=True)
+            self.b = self.add_weight(shape=(self.units,), initializer=initializers.Zeros(), name="bias", trainable=True)
+        def call(self, inputs):
+            return ops.matmul(inputs, self.w) + self.b
+
+    class MyDropout(layers.Layer):
+        def __init__(self, rate, name=None):
+            super().__init__(name=name)
+            self.rate = rate
+            self.seed_generator = keras.random.SeedGenerator(1337)
+        def call(self, inputs):
+            return keras.random.dropout(inputs, self.rate, seed=self.seed_generator)
+
+    class MyModel(Model):
+        def __init__(self, hidden_dim, output_dim):
+            super().__init__()
+            self.dense1 = MyDense(hidden_dim)
+            self.dense2 = MyDense(hidden_dim)
+            self.dense3 = MyDense(output_dim)
+            self.dp = MyDropout(0.5)
+        def call(self, x):
+            x = ops.concatenate([self.dense1(x), self.dense2(x)], axis=-1)
+            return self.dense3(self.dp(x))
+
+    # shapelens: input=(2, 128)
+    model = MyModel(hidden_dim=64, output_dim=8)
+"""
+
+
+def test_keras_backend_agnostic_custom_layers_match_keras():
+    """keras-team/keras examples/demo_custom_layer_backend_agnostic.py's layers: a SeedGenerator holds no
+    weights and keras.random.dropout keeps its input's shape, so every count and shape is Keras's."""
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    source = textwrap.dedent(KERAS_BACKEND_AGNOSTIC)
+    (m,) = analyze_source(source, "<keras-agnostic>").models
+    ns: dict = {}
+    exec(compile(source, "<keras-agnostic>", "exec"), ns)
+    real = ns["model"]
+    out = real(np.zeros((2, 128), dtype="float32"))
+    assert m.total_params == real.count_params()
+    assert [(l.name, l.params) for l in m.layers] == [(n, getattr(real, n).count_params()) for n in
+                                                       ("dense1", "dense2", "dense3", "dp")]
+    assert m.layers[2].output_shape.text() == str(tuple(out.shape))

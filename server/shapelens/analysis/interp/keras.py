@@ -59,6 +59,8 @@ def call(it, name: str, args: list, kwargs: dict, node, frame, star):
     if name in ("keras.backend.is_keras_tensor", "keras.utils.is_keras_tensor"):
         t = args[0] if args else None
         return isinstance(t, Tensor) and (t.node is not None or t.is_input)
+    if name == "keras.random.SeedGenerator":   # RNG state for keras.random ops, never a layer: not an Opaque
+        return Unknown("a `keras.random.SeedGenerator`'s state is known only at run time")
     if name.startswith(("keras.ops.", "keras.activations.", "keras.backend.", "keras.random.")):
         return _ops(it, name, args, kwargs, node, frame, star)
     if name.startswith("keras.applications."):
@@ -116,6 +118,10 @@ def _ops(it, name: str, args, kwargs, node, frame, star):
                                                           "negative", "stop_gradient", "cast", "convert_to_tensor",
                                                           "erf", "rsqrt"):
         t = args[0] if args else kwargs.get("x")
+        if isinstance(t, Tensor):
+            return tensors.result(it, Tensor(t.shape, t.reason, t.origin, t.producer), [t])
+    if short == "dropout" and name.startswith("keras.random."):   # (inputs, rate, noise_shape, seed): as inputs
+        t = args[0] if args else kwargs.get("inputs")
         if isinstance(t, Tensor):
             return tensors.result(it, Tensor(t.shape, t.reason, t.origin, t.producer), [t])
     if short in ("add", "subtract", "multiply", "divide", "maximum", "minimum", "power") and len(args) >= 2:
