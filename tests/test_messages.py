@@ -271,3 +271,26 @@ def test_an_unknown_input_heading_suggests_what_the_first_layer_takes_and_torch_
     out = real(x)
     out = out[0] if isinstance(out, tuple) else out
     assert g.input_source == "directive" and g.layers[0].output_shape.text() == str(tuple(out.shape))
+
+
+def test_a_class_nobody_makes_with_a_conditional_child_is_summarised_with_its_reason():
+    """pytorch-cifar's SENet BasicBlock, never made in the file and with a shortcut chosen by its
+    arguments: its own row (the module itself) had no line, and printing why its total is unknown failed
+    the whole file ("not analysed: AttributeError"). Every row has a line; the total is ? with the reason."""
+    r = analyse("""\
+        import torch.nn as nn
+        class Block(nn.Module):
+            def __init__(self, cin, cout, stride=1):
+                super().__init__()
+                self.conv = nn.Conv2d(cin, cout, 3, stride, 1)
+                self.shortcut = nn.Sequential()
+                if stride != 1 or cin != cout:
+                    self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride))
+            def forward(self, x):
+                return self.conv(x) + self.shortcut(x)
+    """)
+    (m,) = r.models
+    assert all(l.span is not None for l in m.layers + m.blocks)
+    assert m.total_params is None and m.params_unknown_reason.startswith("line 2 ")
+    assert "condition `stride != 1 or cin != cout`" in m.params_unknown_reason
+    assert "Total params: ?" in file_summary(r)

@@ -425,7 +425,7 @@ class Unit:
                             f"{mod.problem.reason}, and no call in this file gives it: the layers and parameters "
                             f"that depend on it are unknown (shown as ?)")
             record.steps = sorted(rec.steps.values(), key=lambda s: (s.span.line, s.span.col))
-        record.layers, record.blocks = layer_records(it, mod, rec, names)
+        record.layers, record.blocks = layer_records(it, mod, rec, names, record.span)
         record.totals = model_totals(mod, record.layers)
         return record
 
@@ -681,9 +681,11 @@ def walk_tree(root: M.Mod, shared: Optional[dict] = None) -> list:
     return out
 
 
-def layer_records(it: Interp, root: M.Mod, rec: Recorder, names: dict) -> tuple:
+def layer_records(it: Interp, root: M.Mod, rec: Recorder, names: dict, where: Span) -> tuple:
     """(layers, blocks) of a model in named_modules() order: the leaves (and the parameters a module holds
-    itself), and the modules of modules with their sums."""
+    itself), and the modules of modules with their sums. `where`: the model's span, for a row of a module
+    no statement made (the object of a class that speculation built: pytorch-cifar's SENet BasicBlock, whose
+    own row had no span and failed the whole file's analysis when its reason was printed)."""
     out, blocks = [], []
     block_mods, rows_of, shared = [], {}, {}
     for mod, path, depth in walk_tree(root, shared):
@@ -733,6 +735,9 @@ def layer_records(it: Interp, root: M.Mod, rec: Recorder, names: dict) -> tuple:
         out.append(r)
     for b, mod in zip(blocks, block_mods):
         _sum_block(b, mod, rows_of)
+    for r in out + blocks:
+        if r.span is None:
+            r.span = where
     for key, paths in shared.items():   # one module in several places: parameters() counts it once
         note = ("shared", f"the same module is also `{'`, `'.join(paths[:3])}`: its parameters are counted once")
         for r in rows_of.get(key, ()):
