@@ -7,10 +7,10 @@ lsp.py wraps these strings into LSP types. Unknown values print "?" (never a gue
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from array import array
-from itertools import accumulate, compress, count, repeat
 from bisect import bisect_right
+from dataclasses import dataclass, field
+from itertools import accumulate, compress, count, repeat
 from operator import add, and_, ge, is_not, le
 from typing import Any, Iterable, Optional, Sequence
 
@@ -699,6 +699,15 @@ def _units(ch: str, encoding: str) -> int:
     return 1
 
 
+def _measure(text: str, offset: int) -> tuple[list, list]:
+    """(starts, ends) of the lines of a text with no "\r", as offsets from `offset` on (an end excludes its
+    "\n")."""
+    lengths = [len(line) + 1 for line in text.split("\n")]
+    starts = list(accumulate(lengths, initial=offset))
+    starts.pop()
+    return starts, [s + n - 1 for s, n in zip(starts, lengths)]
+
+
 class LineIndex:
     """Lines of a text as LSP counts them (only \\r\\n, \\r and \\n end a line; not the form feed or
     U+2028 that str.splitlines also splits on), with column conversion between code points (what
@@ -709,10 +718,7 @@ class LineIndex:
         self.encoding = encoding
         self.plain = "\r" not in text
         if self.plain:  # the usual case: 2-3x faster than the regex loop
-            lengths = [len(line) + 1 for line in text.split("\n")]
-            starts = list(accumulate(lengths, initial=0))
-            starts.pop()
-            ends = [s + n - 1 for s, n in zip(starts, lengths)]
+            starts, ends = _measure(text, 0)
         else:
             starts = [0]
             ends = []
@@ -735,9 +741,7 @@ class LineIndex:
         last = bisect_right(starts, b) - 1
         delta = len(inserted) - (b - a)
         lo, hi = starts[first], ends[last] + delta   # the touched lines, in the new text
-        lengths = [len(line) + 1 for line in text[lo:hi].split("\n")]
-        mid_starts = list(accumulate(lengths[:-1], initial=lo))
-        mid_ends = [s + n - 1 for s, n in zip(mid_starts, lengths)]
+        mid_starts, mid_ends = _measure(text[lo:hi], lo)
         new = object.__new__(LineIndex)
         new.text, new.encoding, new.plain = text, self.encoding, True
         if not delta and mid_starts == starts[first:last + 1] and mid_ends == ends[first:last + 1]:

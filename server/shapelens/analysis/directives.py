@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Optional
+from typing import Iterable, Optional
 
 from .records import Diagnostic, Span
 
@@ -18,13 +18,13 @@ WHERE = ("right above the model's assignment (`model = …`), its `class` line, 
          "builds it")
 
 
-def unused_directives(text: str, models: list, diagnostics: list = (), taken: Optional[set] = None) -> list[Diagnostic]:
+def unused_directives(text: str, models: list, diagnostics: list, taken: Iterable[int]) -> list[Diagnostic]:
     """An SL003 warning for each directive no model took: one whose text is not a shape, or one that sits
     where no model looks for it. The models' `directive_line` says which were taken. (str.find over the
     text, then the pattern on each line found: a loop over a 3,000-line file's lines, or a regex search over
     its text, cost 0.2-0.3 ms of each edit's ~1.6 ms; when every mention was taken, nothing is searched.)
-    `taken`: the models' directive lines when the caller keeps them (engine: carried over an edit)."""
-    taken = set(taken) if taken is not None else directive_lines(models)
+    `taken`: the lines of the directives the models took (engine carries them over an edit)."""
+    taken = set(taken)
     taken |= {d.span.line for d in diagnostics if d.code == "SL003"}   # a unit said why already
     if text.count("shapelens") == len(taken):   # every mention is a directive a model took (edits: 0.01 ms)
         return []
@@ -48,11 +48,6 @@ def unused_directives(text: str, models: list, diagnostics: list = (), taken: Op
             problem, related = _unattached(ln, models)
         out.append(Diagnostic(span, "SL003", "warning", f"`# shapelens: input=` on line {ln} {problem}", related))
     return out
-
-
-def directive_lines(models: list) -> set:
-    """The lines of the directives the models took."""
-    return {m.directive_line for m in models if getattr(m, "directive_line", None)}
 
 
 def _unreadable(text: str) -> Optional[str]:

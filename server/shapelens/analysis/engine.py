@@ -119,7 +119,7 @@ def _every_unit(path: str, chunks: list[Chunk], lines: list[str], options: Optio
     diagnostics.sort(key=_position)
     checked = [u for u, unit in enumerate(groups) if units.cache_deps(_key(unit, chunks, lines, options)[0])]
     done = _remember(path, options, signature, groups, found, checked, models, diagnostics)
-    done.taken = Counter(m.directive_line for m in models if m.directive_line)
+    _count_directives(done.taken, models, 1)
     return done
 
 
@@ -192,7 +192,8 @@ def _after_edit(path: str, chunks: list[Chunk], lines: list[str], options: Optio
         models = [m for f in found for m in f[0]]
         models.sort(key=_position)
         slot: dict = {}
-        taken = Counter(m.directive_line for m in models if m.directive_line)
+        taken: Counter = Counter()
+        _count_directives(taken, models, 1)
     else:
         slot = last.slot
         taken = last.taken.copy()
@@ -204,8 +205,8 @@ def _after_edit(path: str, chunks: list[Chunk], lines: list[str], options: Optio
     if any(found[u][1] is not last.found[u][1] and (found[u][1] or last.found[u][1]) for u in changed):
         diagnostics = [d for f in found for d in f[1]]
         diagnostics.sort(key=_position)
-    checked = sorted({u for u in last.checked if units.cache_deps(_key(groups[u], chunks, lines, options)[0])} |
-                     {u for u in changed if units.cache_deps(_key(groups[u], chunks, lines, options)[0])})
+    # (changed holds every unit of last.checked: each is looked up again, and kept if it still reads a file)
+    checked = [u for u in changed if units.cache_deps(_key(groups[u], chunks, lines, options)[0])]
     done = _remember(path, options, signature, groups, found, checked, models, diagnostics)
     done.slot = slot
     done.taken = taken
@@ -234,6 +235,8 @@ def _reuse(old_models: list, new_models: list) -> None:
 
 
 def _count_directives(taken: Counter, models: list, step: int) -> None:
+    """Add (step 1) or take away (step -1) the models' directive lines in `taken`, dropping lines no model
+    takes any more."""
     for m in models:
         if m.directive_line:
             left = taken[m.directive_line] + step
@@ -434,16 +437,12 @@ def _failed(path: str, message: str) -> FileResult:
 def forget_file(path: str) -> None:
     """Drop what is remembered of one file's last analysis and split (a closed document); the unit
     cache keeps its results (an identical text elsewhere may still use them) until it evicts them."""
-    from . import source
-
     _LAST.pop(path, None)
     source.forget_split(path)
 
 
 def clear_caches() -> None:
     """Forget parsed statements, remembered splits and unit results: the next analysis is cold."""
-    from . import source
-
     source.clear_caches()
     units.clear_cache()
     _LAST.clear()

@@ -644,12 +644,20 @@ def _resplit(old: _Split, text: str, lines: list[str], diff: Optional[tuple] = N
         found = [(a, b, None) for a, b in inner]
         if not clean:
             return None
-    inner = [(a, b) for a, b, _ in found]
-    new_ranges = ranges[:i] + [(a + start, b + start) for a, b in inner] + \
-        ([(a + delta, b + delta) for a, b in ranges[j + 1:]] if delta else ranges[j + 1:])
-    made = [_chunk(lines, a + start, b + start, stmts, a + 1) for a, b, stmts in found]
-    chunks = old.chunks[:i] + made + ([c.moved(delta) for c in old.chunks[j + 1:]] if delta else old.chunks[j + 1:])
-    return _Split(text, lines, new_ranges, old.parsed, chunks, since=(old.serial, i, j, len(found), delta),
+    return _replaced(old, text, lines, i, j, found, start, delta, old.parsed)
+
+
+def _replaced(old: _Split, text: str, lines: list[str], i: int, j: int, found: list, offset: int, delta: int,
+              parsed: bool) -> _Split:
+    """The split of `text`: old's statements i..j replaced by `found` ((first, last, ast statements) from
+    line `offset` of the new text), those before kept as they are, those after moved delta lines."""
+    after = old.ranges[j + 1:]
+    ranges = old.ranges[:i] + [(a + offset, b + offset) for a, b, _ in found] + \
+        ([(a + delta, b + delta) for a, b in after] if delta else after)
+    made = [_chunk(lines, a + offset, b + offset, stmts, a + 1) for a, b, stmts in found]
+    kept = old.chunks[j + 1:]
+    chunks = old.chunks[:i] + made + ([c.moved(delta) for c in kept] if delta else kept)
+    return _Split(text, lines, ranges, parsed, chunks, since=(old.serial, i, j, len(found), delta),
                   bad=_carried(old, i, j, made))
 
 
@@ -677,12 +685,7 @@ def _within_one(old: _Split, text: str, lines: list[str], p: int, changed_end: i
     found = _ast_statements(region)
     if not found or found[0][0] != 0 or found[-1][1] != last + delta - first:
         return None
-    new_ranges = old.ranges[:k] + [(a + first, b + first) for a, b, _ in found] + \
-        ([(a + delta, b + delta) for a, b in old.ranges[k + 1:]] if delta else old.ranges[k + 1:])
-    made = [_chunk(lines, a + first, b + first, stmts, a + 1) for a, b, stmts in found]
-    chunks = old.chunks[:k] + made + ([c.moved(delta) for c in old.chunks[k + 1:]] if delta else old.chunks[k + 1:])
-    return _Split(text, lines, new_ranges, True, chunks, since=(old.serial, k, k, len(found), delta),
-                  bad=_carried(old, k, k, made))
+    return _replaced(old, text, lines, k, k, found, first, delta, True)
 
 
 def statement_diagnostics(chunks: list[Chunk]) -> list[Diagnostic]:

@@ -531,8 +531,8 @@ def worker_main() -> None:
                     continue
                 if request[0] == EDIT:   # the last text of that path with one stretch replaced
                     _, path, default_input, start, end, inserted, version, base_version = request
-                    base = texts.get(path, (None, None))[1]
-                    if texts.get(path, (None,))[0] != base_version or not 0 <= start <= end <= len(base):
+                    number, base = texts.get(path, (None, None))
+                    if number != base_version or not 0 <= start <= end <= len(base):
                         os._exit(71)   # out of step with the server: it starts a new child, sends the text
                     text = base[:start] + inserted + base[end:]
                     expect_edit(path, base, text, start, end)
@@ -598,10 +598,15 @@ class Worker:
         self.proc: Optional[asyncio.subprocess.Process] = None
         self.lock = asyncio.Lock()
         self.restarts = 0
-        self.inbox = Inbox()      # the records the current child has sent (a new child: a new Inbox)
         self.failure = ""         # why the last analyze() returned None: a message naming the limit
+        self.numbered = 0         # texts sent so far (numbers them: an EDIT names its base's)
+        self._new_child_state()
+
+    def _new_child_state(self) -> None:
+        """What the server knows of the current child, empty for a new one: the records it has sent, and
+        the texts it has (an EDIT frame builds on one)."""
+        self.inbox = Inbox()
         self.sent: dict[str, tuple] = {}    # path -> (text, its number): the last the current child received
-        self.numbered = 0                   # texts sent so far (numbers them: an EDIT names its base's)
         self.edits: dict[str, tuple] = {}   # path -> (text it has, newer text, start, end): note_edit
 
     async def _ensure(self) -> asyncio.subprocess.Process:
@@ -613,8 +618,7 @@ class Worker:
         env = dict(os.environ)
         package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env["PYTHONPATH"] = package_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        self.inbox = Inbox()
-        self.sent, self.edits = {}, {}
+        self._new_child_state()
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-c", CHILD, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env,
             limit=PIPE_SIZE)   # the reader buffers a whole reply before it pauses the pipe
@@ -695,13 +699,14 @@ class Worker:
         return f"not analysed: the analysis process failed ({what}, exit status {returncode})"
 
     async def _roundtrip(self, proc: asyncio.subprocess.Process, payload: bytes, path: str = "",
-                         text: Optional[tuple] = None) -> tuple[bool, Any, bool]:
-        """(True, result-or-None, _) when the child answered; (False, why, retry?) when it failed."""
+                         sent: Optional[tuple] = None) -> tuple[bool, Any, bool]:
+        """(True, result-or-None, _) when the child answered; (False, why, retry?) when it failed. `sent`:
+        the (text, number) the payload gives the child for `path`."""
         try:
             assert proc.stdin is not None and proc.stdout is not None
             proc.stdin.write(len(payload).to_bytes(8, "big") + payload)
-            if text is not None:
-                self.sent[path] = text    # the child reads frames in order: the next one may build on it
+            if sent is not None:
+                self.sent[path] = sent    # the child reads frames in order: the next one may build on it
             await proc.stdin.drain()
             head = await asyncio.wait_for(proc.stdout.readexactly(8), self.timeout)
             body = await asyncio.wait_for(proc.stdout.readexactly(int.from_bytes(head, "big")), self.timeout)
@@ -754,8 +759,7 @@ class Worker:
 
     async def stop(self) -> None:
         proc, self.proc = self.proc, None
-        self.inbox = Inbox()
-        self.sent, self.edits = {}, {}
+        self._new_child_state()
         if proc is None:
             return
         try:

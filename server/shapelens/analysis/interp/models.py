@@ -479,14 +479,12 @@ class Unit:
         """(recorder, input, first layer) of a run on the input the model's first layer takes, when tensor
         operations came between (the unknown input never reached it); None when the layer implies no input
         or the run on the guess reports an error (the operations change the rank or the channels)."""
-        first = next(iter(rec.first), None)
-        layer = next((m for m, _, _ in walk_tree(mod) if id(m) == first), None) if first is not None else None
-        make = getattr(getattr(layer, "rule", None), "options", {}).get("model_input") if layer else None
-        if make is None:
+        layer, dims = _first_layer_input(mod, rec, "model_input")
+        if dims is None:
             return None
         try:
-            shape = Shape.of(make(rec.first[first][0].args))
-        except Exception:  # noqa: BLE001 - constructor arguments of any type
+            shape = Shape.of(dims)
+        except Exception:  # noqa: BLE001 - dims from constructor arguments of any type
             return None
         mark = len(self.diagnostics)
         guess = Recorder(mod, names)
@@ -564,19 +562,25 @@ class Unit:
 
 # ====================================================================== helpers
 
+def _first_layer_input(mod: M.Mod, rec, option: str) -> tuple:
+    """(layer, dims): the layer the model's input reached first, and the input its catalog entry's `option`
+    (model_input, example_input) makes of its constructor arguments; dims None when it has none."""
+    first = next(iter(rec.first), None)
+    layer = next((m for m, _, _ in walk_tree(mod) if id(m) == first), None) if first is not None else None
+    make = getattr(getattr(layer, "rule", None), "options", {}).get(option) if layer is not None else None
+    if make is None:
+        return layer, None
+    try:
+        return layer, make(rec.first[first][0].args)
+    except Exception:  # noqa: BLE001 - constructor arguments of any type
+        return layer, None
+
+
 def _example_input(mod: M.Mod, rec) -> Optional[str]:
     """"no input given: add `# shapelens: input=(1, 784)` above the model (what its first layer, Linear,
     takes)": an example from the layer the unknown input reached first, for the layers whose input rank is
     open (a convolution's model gets its input inferred instead); None when there is none to give."""
-    first = next(iter(rec.first), None)
-    layer = next((m for m, _, _ in walk_tree(mod) if id(m) == first), None) if first is not None else None
-    make = getattr(getattr(layer, "rule", None), "options", {}).get("example_input") if layer is not None else None
-    if make is None:
-        return None
-    try:
-        dims = make(rec.first[first][0].args)
-    except Exception:  # noqa: BLE001 - constructor arguments of any type
-        return None
+    layer, dims = _first_layer_input(mod, rec, "example_input")
     if not dims:
         return None
     return (f"no input given: add `# shapelens: input=({', '.join(map(str, dims))}{',' if len(dims) == 1 else ''})` "

@@ -795,9 +795,7 @@ def _module_has(obj, name: str):
     taint): True when it holds the name as a child, parameter, buffer or attribute, or a class of its MRO
     (nn.Module included) defines it; False otherwise (cifar's `shortcut = self.shortcut(out) if
     hasattr(self, 'shortcut') else x`). None when that is not known."""
-    from .modules import Mod
-
-    if type(obj) is not Mod or obj.framework != "torch" or obj.cls is None or obj.taint is not None:
+    if type(obj) is not natives.M.Mod or obj.framework != "torch" or obj.cls is None or obj.taint is not None:
         return None
     if name in obj.attrs or name in obj.children or name in obj.params or name in obj.buffers or \
             name in _MODULE_INSTANCE_ATTRS:
